@@ -1,0 +1,92 @@
+/**
+ * The flags of the IaC commands. Shared ones are the base command's `baseFlags`; the Pulumi and
+ * tofu families add theirs. Only @oclif/core is imported here: help and completion stay fast.
+ */
+import {Flags} from '@oclif/core'
+
+const PROVIDER_FLAG_NAMES = ['aws', 'azure', 'gcp', 'kubernetes', 'cloudflare', 'confluent', 'atlas', 'auth0', 'snowflake', 'openfga'] as const
+
+const providerFlags = Object.fromEntries(
+  PROVIDER_FLAG_NAMES.map((p) => [
+    `${p}-provider-config`,
+    Flags.file({
+      exists: true,
+      helpGroup: 'CREDENTIALS',
+      summary: `${p} credentials file (YAML); overrides --provider-config for ${p}.`,
+    }),
+  ]),
+) as Record<`${(typeof PROVIDER_FLAG_NAMES)[number]}-provider-config`, ReturnType<typeof Flags.file>>
+
+export const sharedFlags = {
+  manifest: Flags.string({
+    char: 'f',
+    required: true,
+    summary: 'Manifest file (YAML with apiVersion, kind, metadata, spec); "-" reads it from stdin.',
+  }),
+  set: Flags.string({
+    multiple: true,
+    summary: 'Override a manifest field by dotted path, e.g. spec.container.replicas=2 (repeatable).',
+  }),
+  'module-dir': Flags.directory({
+    helpGroup: 'MODULE',
+    summary: 'Use this module folder as it is; staging is not touched and the folder is never modified.',
+    exclusive: ['local-module', 'module-version'],
+  }),
+  'local-module': Flags.boolean({
+    helpGroup: 'MODULE',
+    summary: 'Take the module from a local monorepo checkout (PROJECT_PLANTON_GIT_REPO, default ~/scm/github.com/plantonhq/project-planton).',
+    exclusive: ['module-version'],
+  }),
+  'module-version': Flags.string({
+    helpGroup: 'MODULE',
+    summary: "Run this module version (tag, branch, SHA or latest) for this run only; staging's selected version is unchanged.",
+  }),
+  'full-tree': Flags.boolean({
+    helpGroup: 'MODULE',
+    summary: "Pulumi: give the run the whole repository tree instead of the module's Go import closure.",
+  }),
+  'no-cleanup': Flags.boolean({
+    summary: 'Keep the workspace after the run and print its path.',
+  }),
+  'kube-context': Flags.string({
+    summary: 'Kubernetes context passed to the module as KUBE_CTX (default: label kubernetes.project-planton.org/context).',
+  }),
+  'provider-config': Flags.file({
+    exists: true,
+    helpGroup: 'CREDENTIALS',
+    summary: "Credentials file (YAML) for the manifest's provider.",
+  }),
+  ...providerFlags,
+}
+
+export const pulumiStackFlag = {
+  stack: Flags.string({
+    summary: 'Pulumi stack <org>/<project>/<stack>, used when the manifest has no pulumi.project-planton.org stack labels.',
+  }),
+}
+
+export const pulumiRunFlags = {
+  ...pulumiStackFlag,
+  yes: Flags.boolean({char: 'y', summary: 'Skip the preview and the confirmation prompt (pulumi --yes --skip-preview).'}),
+  diff: Flags.boolean({summary: 'Show a detailed diff (pulumi --diff).'}),
+}
+
+export const tofuBackendFlags = {
+  'backend-type': Flags.string({
+    helpGroup: 'BACKEND',
+    options: ['local', 's3', 'gcs', 'azurerm'],
+    summary: 'State backend (default: label terraform.project-planton.org/backend.type, else local state under the CLI home).',
+  }),
+  'backend-config': Flags.string({
+    helpGroup: 'BACKEND',
+    multiple: true,
+    summary: 'Extra backend setting key=value passed to init (repeatable).',
+  }),
+}
+
+export const autoApproveFlag = {
+  'auto-approve': Flags.boolean({summary: 'Apply without asking for confirmation.'}),
+}
+
+export type ProviderFlagName = keyof typeof providerFlags
+export const PROVIDER_FLAGS = PROVIDER_FLAG_NAMES

@@ -1,0 +1,68 @@
+/**
+ * The base of the `staging:*` commands: builds the Staging object for this home and upstream, and
+ * runs its work inside a task list (silent with `--json`, which prints one document on stdout).
+ */
+import {Flags} from '@oclif/core'
+
+import type {Staging} from '../core/staging.js'
+
+import {PlantonCommand} from './command.js'
+
+export abstract class StagingCommand extends PlantonCommand {
+  static baseFlags = {
+    json: Flags.boolean({summary: 'Print one JSON document on stdout and no progress.'}),
+  }
+
+  protected async staging(signal?: AbortSignal, onProgress?: (line: string) => void): Promise<Staging> {
+    const {Staging} = await import('../core/staging.js')
+    const {paths, url} = await this.home()
+    return new Staging({
+      paths,
+      url,
+      cliVersion: this.config.version,
+      command: this.commandLine(),
+      signal,
+      onProgress,
+      onWait: (owner) => {
+        void this.onLockWait(owner)
+      },
+    })
+  }
+
+  /** Runs `work` as one task titled `title`; its progress lines become the task's output. */
+  protected async withProgress<T>(title: string, json: boolean, work: (staging: Staging, setTitle: (t: string) => void) => Promise<T>): Promise<T> {
+    const {runTasks} = await import('./progress.js')
+    const {SignalTrap, exitCodeForSignal} = await import('../core/signals.js')
+    const trap = new SignalTrap().install()
+    let result: T | undefined
+    try {
+      await runTasks(
+        [
+          {
+            title,
+            task: async (_ctx, task) => {
+              const staging = await this.staging(trap.signal, (line) => {
+                task.output = line
+              })
+              result = await work(staging, (t) => {
+                task.title = t
+              })
+            },
+          },
+        ],
+        {silent: json},
+      )
+    } catch (error) {
+      if (trap.received) this.exit(exitCodeForSignal(trap.received))
+      throw error
+    } finally {
+      trap.dispose()
+    }
+
+    return result as T
+  }
+
+  protected printJson(value: unknown): void {
+    process.stdout.write(`${JSON.stringify(value, null, 2)}\n`)
+  }
+}

@@ -1,0 +1,15 @@
+import {Flags} from '@oclif/core'
+
+import {pulumiRunFlags, pulumiStackFlag, tofuBackendFlags} from '../base/flags.js'
+import {IacCommand, type IacTarget} from '../base/iac-command.js'
+
+export default class Refresh extends IacCommand {
+  static summary = 'Refresh the state of a manifest from the real resources.'
+  static description = 'The manifest label project-planton.org/provisioner (pulumi, tofu or terraform) chooses the tool. Without it, you are asked at a terminal (default pulumi); elsewhere it is an error.'
+  static examples = [
+    {description: 'Run what the manifest\'s project-planton.org/provisioner label says', command: '<%= config.bin %> <%= command.id %> -f redis.yaml'},
+  ]
+
+  static flags = {...pulumiStackFlag, ...tofuBackendFlags, yes: Flags.boolean({char: 'y', aliases: ['auto-approve'], summary: 'Do not ask for confirmation (pulumi --yes --skip-preview, tofu -auto-approve).'}), diff: pulumiRunFlags.diff}
+  static target: IacTarget = {pulumi: 'refresh', tofu: 'refresh'}
+}

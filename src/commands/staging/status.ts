@@ -1,0 +1,45 @@
+import {StagingCommand} from '../../base/staging-command.js'
+
+export default class StagingStatus extends StagingCommand {
+  static aliases = ['modules-version']
+  static summary = 'Show where staging is, which version it holds, and what runs left behind.'
+  static examples = [
+    {description: 'Human-readable status', command: '<%= config.bin %> <%= command.id %>'},
+    {description: 'For scripts', command: '<%= config.bin %> <%= command.id %> --json'},
+  ]
+
+  async run(): Promise<void> {
+    const {flags} = await this.parse(StagingStatus)
+    const staging = await this.staging()
+    const {listWorkspaces} = await import('../../core/workspace.js')
+    const {formatBytes} = await import('../../core/fsutil.js')
+    const {paths} = await this.home()
+    const status = await staging.status()
+    const workspaces = (await listWorkspaces(paths.workspaces)).map((w) => ({path: w.path, running: w.running, kept: w.kept}))
+    if (flags.json) {
+      this.printJson({...status, workspaces})
+      return
+    }
+
+    if (!status.exists) {
+      this.log(`Staging:     not cloned yet (${status.path})`)
+      this.log(`Upstream:    ${status.url}`)
+      this.log(`Clone it with: ${this.config.bin} staging pull`)
+      return
+    }
+
+    const lines: Array<[string, string]> = [
+      ['Location', status.path],
+      ['Upstream', status.urlMismatch ? `${status.recordedUrl}  (PROJECT_PLANTON_REPO_URL is now ${status.url}: re-clone with \`staging clean --all\`)` : status.url],
+      ['Selected', status.ref ? `${status.ref} (${status.kind}${status.tag ? ` ${status.tag}` : ''})` : 'none recorded'],
+      ['Commit', status.sha ?? 'unknown'],
+      ['Work tree', `${status.headMatches ? 'at the selected commit' : `HEAD is ${status.headSha?.slice(0, 12) ?? 'unknown'}, not the selected commit`}, ${status.clean ? 'clean' : `${status.changedFiles.length} changed file(s)`}`],
+      ['Size', `${formatBytes(status.sizeBytes)} in ${status.files} files`],
+      ['Last fetch', status.fetchedAt ?? 'never'],
+      ['Workspaces', workspaces.length === 0 ? 'none' : `${workspaces.length} (${workspaces.filter((w) => w.running).length} running, ${workspaces.filter((w) => !w.running).length} left over)`],
+    ]
+    if (status.pending) lines.push(['Interrupted', `a checkout of ${status.pending.ref} did not finish; the next staging command completes it`])
+    for (const [k, v] of lines) this.log(`${`${k}:`.padEnd(13)}${v}`)
+    for (const w of workspaces.filter((w) => !w.running)) this.log(`  ${w.path}${w.kept ? ' (kept with --no-cleanup)' : ''}`)
+  }
+}

@@ -1,0 +1,15 @@
+import {autoApproveFlag, tofuBackendFlags} from '../../base/flags.js'
+import {IacCommand, type IacTarget} from '../../base/iac-command.js'
+
+export default class TofuApply extends IacCommand {
+  static summary = 'Deploy the manifest with its OpenTofu/Terraform module (init, then apply).'
+  static description = 'The provisioner label terraform runs the terraform binary; tofu runs tofu (terraform is used, with a notice, when only it is installed). Local state is kept under the CLI home (tofu/state/<kind>/<name>) and survives workspace cleanup.'
+  static examples = [
+    {description: 'Apply after confirmation', command: '<%= config.bin %> <%= command.id %> -f bucket.yaml'},
+    {description: 'Apply in CI', command: '<%= config.bin %> <%= command.id %> -f bucket.yaml --auto-approve'},
+    {description: 'Keep the workspace to inspect it', command: '<%= config.bin %> <%= command.id %> -f bucket.yaml --no-cleanup'},
+  ]
+
+  static flags = {...tofuBackendFlags, ...autoApproveFlag}
+  static target: IacTarget = {tool: 'tofu', tofu: 'apply'}
+}

@@ -1,0 +1,413 @@
+/**
+ * The git gateway: the only module that runs git. Everything goes through simple-git over the git
+ * binary, except `cat-file --batch`, which streams object contents and is spawned directly with the
+ * same arguments and environment.
+ *
+ * Every invocation is non-interactive and inert: no credential prompt, no repository hooks, no
+ * fsmonitor daemon, no submodules, no `ext::` transport, no automatic gc. User strings reach git only
+ * after validation, as positional arguments behind `--end-of-options`/`--`, never as options.
+ */
+import type {SimpleGit, SimpleGitProgressEvent} from 'simple-git'
+
+import {spawn} from 'node:child_process'
+import {once} from 'node:events'
+
+import {OfflineError, StagingError, errorMessage} from './errors.js'
+import {debug} from './log.js'
+
+/** Settings forced on every git invocation; command-line `-c` beats any repository config. */
+const INERT_CONFIG = [
+  'core.hooksPath=/dev/null',
+  'core.fsmonitor=false',
+  'protocol.ext.allow=never',
+  'submodule.recurse=false',
+  'fetch.recurseSubmodules=false',
+  'gc.auto=0',
+  'maintenance.auto=false',
+  'advice.detachedHead=false',
+  'core.askPass=',
+  'credential.interactive=false',
+]
+
+/**
+ * GIT_* variables of the user's environment that still reach git: proxy, CA and SSH settings, and
+ * tracing. Everything else of the GIT_* family (GIT_DIR, GIT_WORK_TREE, GIT_INDEX_FILE,
+ * GIT_CONFIG_COUNT/KEY/VALUE, GIT_CONFIG_PARAMETERS, GIT_OBJECT_DIRECTORY, …) could redirect git
+ * away from staging or inject configuration, so it is dropped. HTTPS_PROXY, SSL_CERT_FILE and the
+ * user's own ~/.gitconfig are not GIT_* variables and reach git untouched.
+ */
+const PASS_THROUGH = new Set([
+  'GIT_SSH',
+  'GIT_SSH_COMMAND',
+  'GIT_SSH_VARIANT',
+  'GIT_SSL_CAINFO',
+  'GIT_SSL_CAPATH',
+  'GIT_SSL_CERT',
+  'GIT_SSL_KEY',
+  'GIT_SSL_NO_VERIFY',
+  'GIT_SSL_VERSION',
+  'GIT_HTTP_PROXY_AUTHMETHOD',
+  'GIT_PROXY_SSL_CAINFO',
+  'GIT_PROXY_SSL_CERT',
+  'GIT_PROXY_SSL_KEY',
+  'GIT_CURL_VERBOSE',
+  'GIT_HTTP_LOW_SPEED_LIMIT',
+  'GIT_HTTP_LOW_SPEED_TIME',
+  'GIT_TRACE',
+  'GIT_TRACE_PACKET',
+  'GIT_TRACE_CURL',
+])
+
+/** The environment git runs with. */
+export function gitEnvironment(parent: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {}
+  for (const [key, value] of Object.entries(parent)) {
+    if (value === undefined) continue
+    if (key.toUpperCase().startsWith('GIT_') && !PASS_THROUGH.has(key.toUpperCase())) continue
+    env[key] = value
+  }
+
+  env.GIT_TERMINAL_PROMPT = '0'
+  env.GCM_INTERACTIVE = 'never'
+  // A user's own SSH command is kept; otherwise ssh must fail instead of asking for a passphrase.
+  if (!env.GIT_SSH_COMMAND && !env.GIT_SSH) env.GIT_SSH_COMMAND = 'ssh -o BatchMode=yes'
+  // Messages are parsed to tell "offline" from other failures.
+  env.LC_ALL = 'C'
+  env.LANGUAGE = 'C'
+  return env
+}
+
+export type GitProgress = {stage: string; percent: number}
+
+export type GitOptions = {
+  env?: NodeJS.ProcessEnv
+  signal?: AbortSignal
+  onProgress?: (progress: GitProgress) => void
+}
+
+export type TreeEntry = {
+  mode: string
+  type: 'blob' | 'commit' | 'tree'
+  oid: string
+  /** path relative to the repository root */
+  path: string
+}
+
+const OFFLINE_PATTERNS = [
+  /could not resolve host/i,
+  /unable to access/i,
+  /could not read from remote repository/i,
+  /does not appear to be a git repository/i,
+  /connection (refused|timed out)/i,
+  /network is unreachable/i,
+  /failed to connect/i,
+  /operation timed out/i,
+  /unable to look up/i,
+  /no such file or directory/i,
+  /is not a valid bundle|could not open .*bundle/i,
+]
+
+export function looksOffline(message: string): boolean {
+  return OFFLINE_PATTERNS.some((re) => re.test(message))
+}
+
+async function createClient(baseDir: string | undefined, opts: GitOptions): Promise<SimpleGit> {
+  const {simpleGit} = await import('simple-git')
+  const env = opts.env ?? gitEnvironment()
+  const client = simpleGit({
+    baseDir,
+    binary: 'git',
+    maxConcurrentProcesses: 4,
+    config: INERT_CONFIG,
+    // These "unsafe" settings are ours, not the user's: they switch hooks, fsmonitor and the ext
+    // transport off, and let the user's own SSH command through.
+    unsafe: {
+      allowUnsafeHooksPath: true,
+      allowUnsafeFsMonitor: true,
+      allowUnsafeProtocolOverride: true,
+      allowUnsafeSshCommand: true,
+      allowUnsafeAskPass: true,
+    },
+    allowEnvironment: Object.keys(env).filter((k) => k.toUpperCase().startsWith('GIT_')),
+    abort: opts.signal,
+    progress: opts.onProgress
+      ? ({stage, progress}: SimpleGitProgressEvent) => opts.onProgress!({stage, percent: progress})
+      : undefined,
+  })
+  return client.env(env)
+}
+
+function wrap(what: string, error: unknown): StagingError {
+  const message = errorMessage(error).trim()
+  if (looksOffline(message)) {
+    return new OfflineError(`${what}: the upstream is unreachable (${firstLine(message)})`, {
+      cause: error,
+      hint: 'Check the network or PROJECT_PLANTON_REPO_URL. Versions already in staging still work offline.',
+    })
+  }
+
+  return new StagingError(`${what}: ${firstLine(message)}`, {cause: error})
+}
+
+function firstLine(message: string): string {
+  const lines = message.split('\n').map((l) => l.trim()).filter(Boolean)
+  return lines.find((l) => /^(fatal|error):/.test(l)) ?? lines[0] ?? 'git failed'
+}
+
+/** Clones `url` into `dir` without checking anything out (the caller checks out a resolved SHA). */
+export async function cloneRepository(url: string, dir: string, opts: GitOptions = {}): Promise<void> {
+  if (url.startsWith('-')) throw new StagingError(`refusing upstream URL that starts with "-": ${url}`)
+  debug('git clone %s %s', url, dir)
+  const client = await createClient(undefined, opts)
+  try {
+    await client.clone(url, dir, ['--no-checkout', '--no-recurse-submodules', '--origin', 'origin', '--no-tags'])
+  } catch (error) {
+    throw wrap(`could not clone ${url}`, error)
+  }
+}
+
+export class GitRepository {
+  private clientPromise?: Promise<SimpleGit>
+
+  constructor(
+    readonly dir: string,
+    private readonly opts: GitOptions = {},
+  ) {}
+
+  withOptions(opts: GitOptions): GitRepository {
+    return new GitRepository(this.dir, {...this.opts, ...opts})
+  }
+
+  private client(): Promise<SimpleGit> {
+    this.clientPromise ??= createClient(this.dir, this.opts)
+    return this.clientPromise
+  }
+
+  async raw(args: string[], what = `git ${args[0]}`): Promise<string> {
+    debug('git -C %s %s', this.dir, args.join(' '))
+    try {
+      return await (await this.client()).raw(args)
+    } catch (error) {
+      throw wrap(what, error)
+    }
+  }
+
+  /** Fetches branches and tags; tags moved upstream follow, tags and branches gone upstream go. */
+  async fetch(): Promise<void> {
+    debug('git -C %s fetch origin', this.dir)
+    try {
+      await (await this.client()).fetch([
+        '--prune',
+        '--prune-tags',
+        '--force',
+        '--no-recurse-submodules',
+        '--progress',
+        'origin',
+        '+refs/heads/*:refs/remotes/origin/*',
+        '+refs/tags/*:refs/tags/*',
+      ])
+    } catch (error) {
+      throw wrap('could not fetch from the upstream', error)
+    }
+  }
+
+  /** The commit `rev` names, as a full SHA, or undefined. `rev` must already be validated. */
+  async resolveCommit(rev: string): Promise<string | undefined> {
+    try {
+      const out = await (await this.client()).raw(['rev-parse', '--verify', '--quiet', '--end-of-options', `${rev}^{commit}`])
+      const sha = out.trim()
+      return /^[\da-f]{40}$/.test(sha) ? sha : undefined
+    } catch {
+      return undefined
+    }
+  }
+
+  async tags(): Promise<string[]> {
+    const out = await this.raw(['for-each-ref', '--format=%(refname:strip=2)', 'refs/tags'])
+    return out.split('\n').filter(Boolean)
+  }
+
+  async remoteBranches(): Promise<string[]> {
+    const out = await this.raw(['for-each-ref', '--format=%(refname:strip=3)', 'refs/remotes/origin'])
+    return out.split('\n').filter((b) => b && b !== 'HEAD')
+  }
+
+  async localBranches(): Promise<string[]> {
+    const out = await this.raw(['for-each-ref', '--format=%(refname)', 'refs/heads'])
+    return out.split('\n').filter(Boolean)
+  }
+
+  async deleteRef(ref: string): Promise<void> {
+    await this.raw(['update-ref', '-d', '--', ref])
+  }
+
+  /** The upstream's default branch as recorded by clone (`origin/HEAD`), e.g. `main`. */
+  async defaultBranch(): Promise<string | undefined> {
+    try {
+      const out = await (await this.client()).raw(['symbolic-ref', '--quiet', 'refs/remotes/origin/HEAD'])
+      return out.trim().replace(/^refs\/remotes\/origin\//, '') || undefined
+    } catch {
+      return undefined
+    }
+  }
+
+  async remoteUrl(): Promise<string | undefined> {
+    try {
+      const out = await (await this.client()).raw(['config', '--get', 'remote.origin.url'])
+      return out.trim() || undefined
+    } catch {
+      return undefined
+    }
+  }
+
+  async setConfig(key: string, value: string): Promise<void> {
+    await this.raw(['config', key, value])
+  }
+
+  async headSha(): Promise<string | undefined> {
+    return this.resolveCommit('HEAD')
+  }
+
+  /** Points the work tree at `sha` (a full SHA, never a user string), detached. */
+  async checkout(sha: string, force: boolean): Promise<void> {
+    if (!/^[\da-f]{40}$/.test(sha)) throw new StagingError(`internal: checkout needs a full SHA, got ${sha}`)
+    await this.raw(['checkout', '--detach', '--no-recurse-submodules', ...(force ? ['--force'] : []), sha, '--'], 'could not check out')
+  }
+
+  /** Tracked files with local changes (untracked files are never overwritten by a checkout, so they do not count). */
+  async changedFiles(): Promise<string[]> {
+    const out = await this.raw(['status', '--porcelain=v1', '-z', '--untracked-files=no', '--ignore-submodules'])
+    return out
+      .split('\0')
+      .filter(Boolean)
+      .map((l) => l.slice(3))
+  }
+
+  async hasObject(sha: string): Promise<boolean> {
+    try {
+      await (await this.client()).raw(['cat-file', '-e', `${sha}^{commit}`])
+      return true
+    } catch {
+      return false
+    }
+  }
+
+  /** The entries below `path` (or the whole tree) of commit `sha`, recursively. */
+  async listTree(sha: string, path?: string): Promise<TreeEntry[]> {
+    const args = ['ls-tree', '-r', '-z', '--full-tree', sha]
+    if (path) args.push('--', path)
+    return parseTree(await this.raw(args, 'could not list the module tree'))
+  }
+
+  /** The direct children of `path` at commit `sha`. */
+  async listDir(sha: string, path: string): Promise<TreeEntry[]> {
+    const prefix = path ? `${path.replace(/\/$/, '')}/` : ''
+    return parseTree(await this.raw(['ls-tree', '-z', '--full-tree', sha, '--', prefix], 'could not list the tree'))
+  }
+
+  /** A reader of object contents from this repository's object store. Close it when done. */
+  objectReader(): ObjectReader {
+    return new ObjectReader(this.dir, this.opts.env ?? gitEnvironment())
+  }
+}
+
+function parseTree(out: string): TreeEntry[] {
+  const entries: TreeEntry[] = []
+  for (const record of out.split('\0')) {
+    if (!record) continue
+    const tab = record.indexOf('\t')
+    const [mode, type, oid] = record.slice(0, tab).split(' ')
+    entries.push({mode, type: type as TreeEntry['type'], oid, path: record.slice(tab + 1)})
+  }
+
+  return entries
+}
+
+/**
+ * Streams blob contents from `git cat-file --batch`: one process serves any number of reads, in
+ * the order they were asked for.
+ */
+export class ObjectReader {
+  private buffer: Buffer = Buffer.alloc(0)
+  private readonly child
+  private closed = false
+  private failure?: Error
+  private readonly pending: Array<{oid: string; resolve: (b: Buffer) => void; reject: (e: Error) => void}> = []
+
+  constructor(dir: string, env: NodeJS.ProcessEnv) {
+    const args = INERT_CONFIG.flatMap((c) => ['-c', c])
+    this.child = spawn('git', [...args, '-C', dir, 'cat-file', '--batch'], {env, stdio: ['pipe', 'pipe', 'pipe']})
+    let stderr = ''
+    this.child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString()
+    })
+    this.child.stdout.on('data', (chunk: Buffer) => {
+      this.buffer = this.buffer.length === 0 ? chunk : Buffer.concat([this.buffer, chunk])
+      this.drain()
+    })
+    this.child.on('error', (error) => this.fail(error))
+    this.child.on('close', (code) => {
+      if (!this.closed || this.pending.length > 0) this.fail(new StagingError(`git cat-file exited with ${code}: ${stderr.trim()}`))
+    })
+    this.child.stdin.on('error', (error) => this.fail(error))
+  }
+
+  read(oid: string): Promise<Buffer> {
+    if (this.failure) return Promise.reject(this.failure)
+    return new Promise((resolve, reject) => {
+      this.pending.push({oid, resolve, reject})
+      this.child.stdin.write(`${oid}\n`)
+    })
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return
+    this.closed = true
+    this.child.stdin.end()
+    if (this.child.exitCode === null && this.child.signalCode === null) await once(this.child, 'close')
+  }
+
+  private drain(): void {
+    while (this.pending.length > 0) {
+      const nl = this.buffer.indexOf(10)
+      if (nl < 0) return
+      const header = this.buffer.subarray(0, nl).toString()
+      const [oid, type, size] = header.split(' ')
+      const request = this.pending[0]
+      if (type === 'missing' || size === undefined) {
+        this.pending.shift()
+        this.buffer = this.buffer.subarray(nl + 1)
+        request.reject(new StagingError(`object ${oid} is missing from staging`))
+        continue
+      }
+
+      const length = Number(size)
+      if (this.buffer.length < nl + 1 + length + 1) return
+      const body = Buffer.from(this.buffer.subarray(nl + 1, nl + 1 + length))
+      this.buffer = this.buffer.subarray(nl + 1 + length + 1)
+      this.pending.shift()
+      request.resolve(body)
+    }
+  }
+
+  private fail(error: Error): void {
+    this.failure ??= error
+    for (const request of this.pending.splice(0)) request.reject(this.failure)
+  }
+}
+
+/** `git --version` as [major, minor, patch], or undefined when git is not installed. */
+export async function gitVersion(): Promise<[number, number, number] | undefined> {
+  const child = spawn('git', ['--version'], {env: gitEnvironment(), stdio: ['ignore', 'pipe', 'ignore']})
+  let out = ''
+  child.stdout.on('data', (d: Buffer) => {
+    out += d.toString()
+  })
+  try {
+    const [code] = (await once(child, 'close')) as [number]
+    const m = /(\d+)\.(\d+)\.(\d+)/.exec(out)
+    return code === 0 && m ? [Number(m[1]), Number(m[2]), Number(m[3])] : undefined
+  } catch {
+    return undefined
+  }
+}

@@ -1,0 +1,122 @@
+/**
+ * The files a Pulumi Go module needs: `go.mod`, `go.sum`, the module folder, and the folders of the
+ * Go packages its `main` package imports transitively from the repository's own Go module. The
+ * modules have no go.mod of their own and build against the root one, so copying only their folder
+ * would not build, and copying the whole tree costs O(repository) per run.
+ *
+ * Imports are read from the commit's objects (no Go toolchain needed). Whole package folders are
+ * taken, build-tagged files included, plus their sub-folders that hold no Go code (embedded data).
+ * The result is cached per commit and module: commits never change.
+ */
+import {createHash} from 'node:crypto'
+import {mkdir, readFile} from 'node:fs/promises'
+import path from 'node:path'
+
+import type {GitRepository, TreeEntry} from './git.js'
+
+import {writeFileAtomic} from './fsutil.js'
+
+export type Closure = {entries?: TreeEntry[]; reason?: string; packages?: number}
+
+const CACHE_VERSION = 1
+
+export async function pulumiClosure(repo: GitRepository, sha: string, modulePath: string, cacheDir: string): Promise<Closure> {
+  const key = createHash('sha256').update(`${CACHE_VERSION}\0${sha}\0${modulePath}`).digest('hex').slice(0, 32)
+  const cacheFile = path.join(cacheDir, 'closures', `${key}.json`)
+  try {
+    return JSON.parse(await readFile(cacheFile, 'utf8')) as Closure
+  } catch {
+    // not cached yet
+  }
+
+  const closure = await computeClosure(repo, sha, modulePath)
+  if (closure.entries) {
+    await mkdir(path.dirname(cacheFile), {recursive: true})
+    await writeFileAtomic(cacheFile, JSON.stringify(closure))
+  }
+
+  return closure
+}
+
+export async function computeClosure(repo: GitRepository, sha: string, modulePath: string): Promise<Closure> {
+  const all = await repo.listTree(sha)
+  const byPath = new Map(all.map((e) => [e.path, e]))
+  const goMod = byPath.get('go.mod')
+  if (!goMod) return {reason: 'the repository has no root go.mod'}
+  if (byPath.has(`${modulePath}/go.mod`)) return {reason: `${modulePath} has its own go.mod`}
+
+  // Index: folder → blobs directly in it; folder → whether its subtree has Go files.
+  const filesIn = new Map<string, TreeEntry[]>()
+  for (const e of all) {
+    const dir = path.posix.dirname(e.path)
+    const list = filesIn.get(dir)
+    if (list) list.push(e)
+    else filesIn.set(dir, [e])
+  }
+
+  const reader = repo.objectReader()
+  try {
+    const modulePathDecl = /^\s*module\s+("?)([^\s"]+)\1/m.exec((await reader.read(goMod.oid)).toString('utf8'))
+    if (!modulePathDecl) return {reason: 'go.mod declares no module path'}
+    const goModule = modulePathDecl[2]
+
+    const packages = new Set<string>()
+    const queue = [modulePath]
+    while (queue.length > 0) {
+      const dir = queue.shift()!
+      if (packages.has(dir)) continue
+      packages.add(dir)
+      const goFiles = (filesIn.get(dir) ?? []).filter((e) => e.type === 'blob' && e.path.endsWith('.go') && !e.path.endsWith('_test.go'))
+      const contents = await Promise.all(goFiles.map((e) => reader.read(e.oid)))
+      for (const content of contents) {
+        for (const imp of goImports(content.toString('utf8'))) {
+          if (imp !== goModule && !imp.startsWith(`${goModule}/`)) continue
+          const rel = imp.slice(goModule.length + 1)
+          if (filesIn.has(rel) && !packages.has(rel)) queue.push(rel)
+        }
+      }
+    }
+
+    const wanted = new Set<TreeEntry>([goMod])
+    const goSum = byPath.get('go.sum')
+    if (goSum) wanted.add(goSum)
+    // Folders with Go files of their own are packages; the others below a package are its data.
+    const goDirs = new Set(all.filter((e) => e.path.endsWith('.go')).map((e) => path.posix.dirname(e.path)))
+    for (const e of all) {
+      if (e.path.startsWith(`${modulePath}/`)) {
+        wanted.add(e)
+        continue
+      }
+
+      for (let dir = path.posix.dirname(e.path); dir !== '.'; dir = path.posix.dirname(dir)) {
+        if (packages.has(dir)) {
+          wanted.add(e)
+          break
+        }
+
+        if (goDirs.has(dir)) break
+      }
+    }
+
+    return {entries: [...wanted], packages: packages.size}
+  } finally {
+    await reader.close()
+  }
+}
+
+/** The import paths of a Go source file (only its import declarations are read). */
+export function goImports(source: string): string[] {
+  const code = source.replaceAll(/\/\*[\s\S]*?\*\//g, ' ').replaceAll(/\/\/[^\n]*/g, '')
+  const imports: string[] = []
+  const decl = /\bimport\s*(\(([^)]*)\)|(?:[\w.]+\s+)?"([^"]+)")/g
+  for (const m of code.matchAll(decl)) {
+    if (m[3]) {
+      imports.push(m[3])
+      continue
+    }
+
+    for (const spec of m[2].matchAll(/(?:[\w.]+\s+)?"([^"]+)"/g)) imports.push(spec[1])
+  }
+
+  return imports
+}

@@ -1,0 +1,92 @@
+/**
+ * Hands a prepared workspace to the tool: writes what the tool reads (stack input, variables,
+ * backend, credentials) and runs it with the terminal. Returns the tool's exit code.
+ */
+import {mkdir, writeFile} from 'node:fs/promises'
+import path from 'node:path'
+
+import type {Manifest} from '../manifest.js'
+import type {PreparedRun} from '../prepare.js'
+import type {SignalTrap} from '../signals.js'
+
+import {type ProviderConfig, credentialEnv, kubeconfigOf} from '../credentials.js'
+import {type ToolBinary, findBinary, runTool, which} from '../tools.js'
+import {type PulumiFlags, type PulumiOp, alignProjectName, isAlreadyExists, pulumiArgs, writeStackInput} from './pulumi.js'
+import {type TofuFlags, type TofuOp, prepareTofu} from './tofu.js'
+
+type Common = {
+  manifest: Manifest
+  workspace: PreparedRun
+  provider?: ProviderConfig
+  kubeContext?: string
+  env: NodeJS.ProcessEnv
+  trap: SignalTrap
+  /** the hand-off line, printed right before the tool starts */
+  announce: (line: string) => void
+}
+
+export type PulumiExecution = Common & {op: PulumiOp; fqdn: string; flags: PulumiFlags}
+
+export type TofuExecution = Common & {
+  op: TofuOp
+  binary: 'terraform' | 'tofu'
+  flags: TofuFlags
+  stateDir: string
+  pluginCacheDir: string
+}
+
+export async function executePulumi(run: PulumiExecution): Promise<number> {
+  const bin = await findBinary('pulumi', run.env)
+  const ws = run.workspace
+  if (ws.layout !== 'in-place') await alignProjectName(ws.moduleDir, run.fqdn)
+  const stackInput = await writeStackInput(ws.privateDir, run.manifest, run.provider)
+  const env: NodeJS.ProcessEnv = {...run.env, STACK_INPUT_YAML_FILE: stackInput}
+  if (run.kubeContext) env.KUBE_CTX = run.kubeContext
+  // Staging workspaces build against the repository's root go.mod; a go.work must not interfere.
+  if (ws.source === 'staging') env.GOWORK = 'off'
+  const args = pulumiArgs(run.op, run.fqdn, run.flags)
+  run.announce(`Handing off to pulumi: pulumi ${args.join(' ')}  (in ${ws.moduleDir})`)
+  const {code, stderr} = await runTool({bin, args, cwd: ws.moduleDir, env, trap: run.trap, captureStderr: run.op === 'init'})
+  if (run.op === 'init' && code !== 0 && isAlreadyExists(stderr)) return 0
+  return code
+}
+
+export async function executeTofu(run: TofuExecution): Promise<number> {
+  const {bin, name} = await tofuBinary(run.binary, run.env, run.announce)
+  const ws = run.workspace
+  const plan = await prepareTofu({op: run.op, manifest: run.manifest, flags: run.flags, moduleDir: ws.moduleDir, privateDir: ws.privateDir, stateDir: run.stateDir})
+  const env: NodeJS.ProcessEnv = {...run.env}
+  if (!env.TF_PLUGIN_CACHE_DIR) {
+    await mkdir(run.pluginCacheDir, {recursive: true})
+    env.TF_PLUGIN_CACHE_DIR = run.pluginCacheDir
+  }
+
+  if (run.kubeContext) env.KUBE_CTX = run.kubeContext
+  if (run.provider) {
+    const kubeconfig = kubeconfigOf(run.provider)
+    const kubeconfigPath = kubeconfig ? path.join(ws.privateDir, 'kubeconfig') : undefined
+    if (kubeconfig && kubeconfigPath) await writeFile(kubeconfigPath, kubeconfig, {mode: 0o600})
+    Object.assign(env, credentialEnv(run.provider, kubeconfigPath))
+  }
+
+  run.announce(`Handing off to ${name}: ${plan.steps.map((s) => `${name} ${s[0]}`).join(', then ')}  (in ${ws.moduleDir}${plan.statePath ? `, state ${plan.statePath}` : ''})`)
+  for (const args of plan.steps) {
+    const {code} = await runTool({bin, args, cwd: ws.moduleDir, env, trap: run.trap})
+    if (code !== 0 || run.trap.received) return code
+  }
+
+  return 0
+}
+
+/** tofu, or terraform when only terraform is installed (said out loud, never silent). */
+async function tofuBinary(wanted: 'terraform' | 'tofu', env: NodeJS.ProcessEnv, say: (line: string) => void): Promise<{bin: string; name: ToolBinary}> {
+  if (wanted === 'terraform') return {bin: await findBinary('terraform', env), name: 'terraform'}
+  try {
+    return {bin: await findBinary('tofu', env), name: 'tofu'}
+  } catch (error) {
+    const terraform = env.PROJECT_PLANTON_TOFU_BIN ? undefined : (env.PROJECT_PLANTON_TERRAFORM_BIN?.trim() || (await which('terraform', env)))
+    if (!terraform) throw error
+    say(`tofu is not installed; using terraform at ${terraform}`)
+    return {bin: terraform, name: 'terraform'}
+  }
+}

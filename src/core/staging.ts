@@ -1,0 +1,466 @@
+/**
+ * The staging clone: one git clone of the monorepo under the CLI's home, at the version the user
+ * selected. It is "what git knows" (the object store every workspace is exported from) plus a work
+ * tree users may browse. Mutations happen under the staging lock; reads do not need it, because
+ * runs export from immutable commits named by full SHAs.
+ *
+ * Crash safety: a clone is made in a temporary sibling and renamed into place when complete, so a
+ * killed clone never counts as staging; a checkout is recorded as pending before it starts, so a
+ * killed checkout is finished by the next command; stale git lock files are removed under our lock.
+ */
+import {randomBytes} from 'node:crypto'
+import {mkdir, readFile, readdir, rename, rm} from 'node:fs/promises'
+import path from 'node:path'
+
+import type {HomePaths} from './home.js'
+
+import {InvalidInputError, OfflineError, StagingError} from './errors.js'
+import {exists, removeInside, treeSize, writeFileAtomic} from './fsutil.js'
+import {GitRepository, type GitProgress, cloneRepository, gitEnvironment} from './git.js'
+import {type LockOwner, withStagingLock} from './lock.js'
+import {debug} from './log.js'
+import {FULL_SHA, LATEST, SHA_LIKE, latestRelease, newerReleases, validateRef} from './refs.js'
+
+export type RefKind = 'branch' | 'commit' | 'tag'
+
+export type Resolved = {
+  /** the ref as the user typed it (`latest`, `v0.2.0`, `main`, `1a2b3c4`) */
+  ref: string
+  kind: RefKind
+  /** for `latest`: the release tag it stood for */
+  tag?: string
+  sha: string
+}
+
+export type StagingState = Resolved & {
+  url: string
+  clonedAt: string
+  fetchedAt?: string
+  /** a checkout that was started and may not have finished */
+  pending?: Resolved
+}
+
+export type StagingEvents = {
+  /** a line of progress for the user ("Cloning … 42%") */
+  onProgress?: (message: string) => void
+  /** the staging lock is busy */
+  onWait?: (owner: LockOwner | undefined) => void
+}
+
+export type StagingOptions = StagingEvents & {
+  paths: HomePaths
+  url: string
+  /** the CLI's own version: on first clone, the tag `v<version>` is selected if it exists */
+  cliVersion: string
+  /** what this process is, for the lock owner record */
+  command: string
+  env?: NodeJS.ProcessEnv
+  signal?: AbortSignal
+}
+
+export type PullResult = {
+  action: 'cloned' | 'updated' | 'up-to-date'
+  state: StagingState
+  previousSha?: string
+  /** release tags newer than a pinned release, highest first */
+  newerReleases: string[]
+}
+
+export type CheckoutResult = {action: 'already-selected' | 'switched'; state: StagingState; previous?: Resolved; fetched: boolean}
+
+export type StagingStatus = {
+  path: string
+  exists: boolean
+  url: string
+  recordedUrl?: string
+  urlMismatch: boolean
+  ref?: string
+  kind?: RefKind
+  tag?: string
+  sha?: string
+  headSha?: string
+  headMatches: boolean
+  clean?: boolean
+  changedFiles: string[]
+  sizeBytes: number
+  files: number
+  clonedAt?: string
+  fetchedAt?: string
+  pending?: Resolved
+}
+
+export class Staging {
+  private readonly paths: HomePaths
+  private readonly git: GitRepository
+  private readonly env: NodeJS.ProcessEnv
+
+  constructor(private readonly opts: StagingOptions) {
+    this.paths = opts.paths
+    this.env = gitEnvironment(opts.env ?? process.env)
+    this.git = new GitRepository(this.paths.clone, {env: this.env, signal: opts.signal})
+  }
+
+  get repository(): GitRepository {
+    return this.git
+  }
+
+  async readState(): Promise<StagingState | undefined> {
+    try {
+      return JSON.parse(await readFile(this.paths.stateFile, 'utf8')) as StagingState
+    } catch {
+      return undefined
+    }
+  }
+
+  /** Staging is complete when the clone was renamed into place and a version was recorded. */
+  async isReady(): Promise<StagingState | undefined> {
+    const state = await this.readState()
+    if (!state || state.pending) return undefined
+    if (!(await exists(path.join(this.paths.clone, '.git', 'HEAD')))) return undefined
+    this.assertSameUrl(state.url)
+    return state
+  }
+
+  /** Makes sure staging exists and is healthy; clones on first use. No network when it is ready. */
+  async ensure(): Promise<StagingState> {
+    const ready = await this.isReady()
+    if (ready) return ready
+    return this.locked(async () => (await this.repairOrClone()).state)
+  }
+
+  /** `staging:pull`: clone if missing; else fetch and move a branch (or a moved tag) forward. */
+  async pull(force = false): Promise<PullResult> {
+    return this.locked(async () => {
+      const {state: current, cloned} = await this.repairOrClone()
+      if (cloned) return {action: 'cloned', state: current, newerReleases: await this.newerThan(current)}
+      await this.fetch()
+      let state: StagingState = {...current, fetchedAt: new Date().toISOString()}
+      if (current.kind !== 'commit') {
+        const next = await this.resolveLocal(current.ref)
+        if (!next) {
+          throw new StagingError(`the selected version ${current.ref} no longer exists upstream; staging stays at ${current.sha.slice(0, 12)}`, {
+            hint: 'Select another version with `project-planton staging checkout <version>`.',
+          })
+        }
+
+        if (next.sha !== current.sha) {
+          state = await this.switchTo(next, state, force)
+          return {action: 'updated', state, previousSha: current.sha, newerReleases: await this.newerThan(state)}
+        }
+      }
+
+      await this.writeState(state)
+      return {action: 'up-to-date', state, newerReleases: await this.newerThan(state)}
+    })
+  }
+
+  /** `staging:checkout`: selects a version; no network when it is already local. */
+  async checkout(ref: string, force = false): Promise<CheckoutResult> {
+    if (ref !== LATEST) validateRef(ref)
+    const ready = await this.isReady()
+    if (ready && ready.ref === ref && ref !== LATEST) return {action: 'already-selected', state: ready, fetched: false}
+
+    return this.locked(async () => {
+      const {state: current} = await this.repairOrClone()
+      if (current.ref === ref && ref !== LATEST) return {action: 'already-selected', state: current, fetched: false}
+      let fetched = false
+      let target: Resolved | undefined
+      if (ref === LATEST) {
+        // `latest` is a moving target: ask upstream, but fall back to what is known offline.
+        try {
+          await this.fetch()
+          fetched = true
+        } catch (error) {
+          if (!(error instanceof OfflineError)) throw error
+          this.opts.onProgress?.('upstream unreachable: using the release tags already in staging')
+        }
+      }
+
+      target = await this.resolveLocal(ref)
+      if (!target && !fetched) {
+        await this.fetchForMissing(ref)
+        fetched = true
+        target = await this.resolveLocal(ref)
+      }
+
+      if (!target) throw notFound(ref)
+      let state: StagingState = {...current, ...(fetched ? {fetchedAt: new Date().toISOString()} : {})}
+      state = await this.switchTo(target, state, force)
+      return {action: 'switched', state, previous: current, fetched}
+    })
+  }
+
+  /**
+   * The commit a run uses: `--module-version` if given (resolved locally, fetched only if it is not
+   * local, never selected), else the selected version.
+   */
+  async resolveForRun(moduleVersion?: string): Promise<Resolved> {
+    const state = await this.ensure()
+    if (!moduleVersion) return {ref: state.ref, kind: state.kind, sha: state.sha, tag: state.tag}
+    if (moduleVersion !== LATEST) validateRef(moduleVersion, 'module version')
+    const local = await this.resolveLocal(moduleVersion)
+    if (local) return local
+    return this.locked(async () => {
+      await this.fetchForMissing(moduleVersion)
+      const fetched = await this.resolveLocal(moduleVersion)
+      if (!fetched) throw notFound(moduleVersion)
+      return fetched
+    })
+  }
+
+  async status(): Promise<StagingStatus> {
+    const state = await this.readState()
+    const cloneExists = await exists(path.join(this.paths.clone, '.git'))
+    const recordedUrl = cloneExists ? await this.git.remoteUrl() : undefined
+    const headSha = cloneExists ? await this.git.headSha() : undefined
+    const changedFiles = cloneExists && headSha ? await this.git.changedFiles() : []
+    const size = cloneExists ? await treeSize(this.paths.clone) : {bytes: 0, files: 0}
+    return {
+      path: this.paths.clone,
+      exists: cloneExists,
+      url: this.opts.url,
+      recordedUrl,
+      urlMismatch: recordedUrl !== undefined && recordedUrl !== this.opts.url,
+      ref: state?.ref,
+      kind: state?.kind,
+      tag: state?.tag,
+      sha: state?.sha,
+      headSha,
+      headMatches: state !== undefined && headSha === state.sha,
+      clean: cloneExists ? changedFiles.length === 0 : undefined,
+      changedFiles,
+      sizeBytes: size.bytes,
+      files: size.files,
+      clonedAt: state?.clonedAt,
+      fetchedAt: state?.fetchedAt,
+      pending: state?.pending,
+    }
+  }
+
+  /** Deletes the clone and its records (under the lock, so no clone or checkout is cut in half). */
+  async remove(): Promise<boolean> {
+    return this.locked(async () => {
+      const had = await exists(this.paths.clone)
+      await this.removeClone()
+      return had
+    })
+  }
+
+  /** Resolves a validated ref against what staging already has; no network. */
+  async resolveLocal(ref: string): Promise<Resolved | undefined> {
+    if (ref === LATEST) {
+      const tag = latestRelease(await this.git.tags())
+      if (!tag) return undefined
+      const sha = await this.git.resolveCommit(`refs/tags/${tag}`)
+      return sha ? {ref, kind: 'tag', tag, sha} : undefined
+    }
+
+    // A tag wins over a branch of the same name (releases are what users pin);
+    // `origin/<name>` selects the branch explicitly.
+    const tag = await this.git.resolveCommit(`refs/tags/${ref}`)
+    if (tag) return {ref, kind: 'tag', sha: tag}
+    const branchName = ref.startsWith('origin/') ? ref.slice('origin/'.length) : ref
+    const branch = await this.git.resolveCommit(`refs/remotes/origin/${branchName}`)
+    if (branch) return {ref, kind: 'branch', sha: branch}
+    if (SHA_LIKE.test(ref)) {
+      const sha = await this.git.resolveCommit(ref.toLowerCase())
+      if (sha) return {ref, kind: 'commit', sha}
+    }
+
+    return undefined
+  }
+
+  private async locked<T>(fn: () => Promise<T>): Promise<T> {
+    return withStagingLock(this.paths, {command: this.opts.command, signal: this.opts.signal, onWait: this.opts.onWait}, fn)
+  }
+
+  private assertSameUrl(recorded: string | undefined): void {
+    if (recorded && recorded !== this.opts.url) {
+      throw new StagingError(`staging was cloned from ${recorded}, but the upstream is now ${this.opts.url}`, {
+        hint: 'Re-clone with `project-planton staging clean --all --yes && project-planton staging pull`, or set PROJECT_PLANTON_REPO_URL back.',
+      })
+    }
+  }
+
+  private async fetch(): Promise<void> {
+    this.opts.onProgress?.(`Fetching ${this.opts.url}`)
+    await this.git.withOptions({onProgress: this.progress('Fetching')}).fetch()
+  }
+
+  private async fetchForMissing(ref: string): Promise<void> {
+    try {
+      await this.fetch()
+    } catch (error) {
+      if (error instanceof OfflineError) {
+        throw new OfflineError(`version ${ref} is not in staging and the upstream is unreachable (offline?)`, {
+          cause: error,
+          hint: 'Versions already in staging work offline: see `project-planton staging status`.',
+        })
+      }
+
+      throw error
+    }
+  }
+
+  private progress(verb: string): (p: GitProgress) => void {
+    // One line per stage and per 10%: enough to see progress, few enough for a CI log.
+    let last = ''
+    return ({stage, percent}) => {
+      const step = `${stage} ${Math.floor(percent / 10) * 10}`
+      if (step === last) return
+      last = step
+      this.opts.onProgress?.(`${verb} ${this.opts.url}: ${stage} ${percent}%`)
+    }
+  }
+
+  /** Under the lock: finish interrupted work, or clone when there is no usable clone. */
+  private async repairOrClone(): Promise<{cloned: boolean; state: StagingState}> {
+    await this.removeLeftoverClones()
+    const state = await this.readState()
+    if (await exists(path.join(this.paths.clone, '.git'))) {
+      if (await this.git.headSha()) {
+        this.assertSameUrl(await this.git.remoteUrl())
+        await this.removeStaleGitLocks()
+        if (state?.pending) {
+          this.opts.onProgress?.(`Finishing an interrupted checkout of ${state.pending.ref}`)
+          await this.git.checkout(state.pending.sha, true)
+          const finished: StagingState = {...state, ...state.pending, pending: undefined}
+          await this.writeState(finished)
+          return {cloned: false, state: finished}
+        }
+
+        if (state) return {cloned: false, state}
+        // The clone was renamed into place but its record was not written: select as on first clone.
+        const selected = await this.initialSelection()
+        const repaired = await this.switchTo(selected, {...selected, url: this.opts.url, clonedAt: new Date().toISOString()}, true)
+        return {cloned: false, state: repaired}
+      }
+
+      this.opts.onProgress?.('Staging is not a usable clone (no HEAD): cloning again')
+      await this.removeClone()
+    }
+
+    return {cloned: true, state: await this.cloneFresh()}
+  }
+
+  private async cloneFresh(): Promise<StagingState> {
+    const tmp = path.join(this.paths.stagingRoot, `.tmp-clone-${process.pid}-${randomBytes(4).toString('hex')}`)
+    await mkdir(this.paths.stagingRoot, {recursive: true})
+    this.opts.onProgress?.(`Cloning ${this.opts.url}`)
+    try {
+      await cloneRepository(this.opts.url, tmp, {env: this.env, signal: this.opts.signal, onProgress: this.progress('Cloning')})
+      const git = new GitRepository(tmp, {env: this.env, signal: this.opts.signal})
+      await git.setConfig('gc.auto', '0')
+      await git.setConfig('core.hooksPath', '/dev/null')
+      const selected = await this.initialSelection(git)
+      await git.checkout(selected.sha, true)
+      // Staging keeps no local branches: branches are read from origin/*, so none can go stale.
+      for (const ref of await git.localBranches()) await git.deleteRef(ref)
+      await rename(tmp, this.paths.clone)
+      const now = new Date().toISOString()
+      const state: StagingState = {...selected, url: this.opts.url, clonedAt: now, fetchedAt: now}
+      await this.writeState(state)
+      return state
+    } catch (error) {
+      await removeInside(this.paths.stagingRoot, tmp)
+      throw error
+    }
+  }
+
+  /** On first clone: the tag equal to the CLI's version if upstream has it, else the default branch. */
+  private async initialSelection(git = this.git): Promise<Resolved> {
+    const versionTag = `v${this.opts.cliVersion.replace(/^v/, '')}`
+    const tagSha = await git.resolveCommit(`refs/tags/${versionTag}`)
+    if (tagSha) return {ref: versionTag, kind: 'tag', sha: tagSha}
+    const branch = await git.defaultBranch()
+    const sha = branch ? await git.resolveCommit(`refs/remotes/origin/${branch}`) : undefined
+    if (!branch || !sha) throw new StagingError(`the upstream ${this.opts.url} has no default branch to start from`)
+    return {ref: branch, kind: 'branch', sha}
+  }
+
+  private async switchTo(target: Resolved, base: StagingState, force: boolean): Promise<StagingState> {
+    const head = await this.git.headSha()
+    if (head !== target.sha) {
+      if (!force) {
+        const changed = await this.git.changedFiles()
+        if (changed.length > 0) {
+          throw new StagingError(`staging has local changes in ${changed.length} file(s) (${changed.slice(0, 3).join(', ')}${changed.length > 3 ? ', …' : ''}); not overwriting them`, {
+            hint: 'Keep them elsewhere, or pass --force to discard them.',
+          })
+        }
+      }
+
+      await this.writeState({...base, pending: target})
+      this.opts.onProgress?.(`Checking out ${target.ref} (${target.sha.slice(0, 12)})`)
+      await this.git.checkout(target.sha, force)
+    }
+
+    const state: StagingState = {...base, ...target, tag: target.tag, pending: undefined}
+    await this.writeState(state)
+    return state
+  }
+
+  private async writeState(state: StagingState): Promise<void> {
+    const clean = JSON.parse(JSON.stringify(state)) as StagingState
+    await writeFileAtomic(this.paths.stateFile, `${JSON.stringify(clean, null, 2)}\n`)
+    await writeFileAtomic(this.paths.versionFile, `${state.ref}\n`)
+  }
+
+  private async newerThan(state: StagingState): Promise<string[]> {
+    if (state.kind !== 'tag') return []
+    return newerReleases(await this.git.tags(), state.tag ?? state.ref)
+  }
+
+  private async removeClone(): Promise<void> {
+    // Move aside first: a half-deleted clone must never look like staging.
+    if (await exists(this.paths.clone)) {
+      const doomed = path.join(this.paths.stagingRoot, `.tmp-remove-${process.pid}-${randomBytes(4).toString('hex')}`)
+      await rename(this.paths.clone, doomed)
+      await removeInside(this.paths.stagingRoot, doomed)
+    }
+
+    await rm(this.paths.stateFile, {force: true})
+    await rm(this.paths.versionFile, {force: true})
+  }
+
+  /** Temporary clones left by a killed process. Only called under the lock. */
+  private async removeLeftoverClones(): Promise<void> {
+    const entries = await readdir(this.paths.stagingRoot).catch(() => [] as string[])
+    for (const name of entries) {
+      if (name.startsWith('.tmp-clone-') || name.startsWith('.tmp-remove-')) {
+        debug('removing leftover %s', name)
+        await removeInside(this.paths.stagingRoot, path.join(this.paths.stagingRoot, name))
+      }
+    }
+  }
+
+  /**
+   * git's own lock files (index.lock, HEAD.lock, packed-refs.lock, refs/…/x.lock) left by a git
+   * process that was killed. Only called under the staging lock, when no git of ours runs here.
+   */
+  private async removeStaleGitLocks(): Promise<void> {
+    const gitDir = path.join(this.paths.clone, '.git')
+    const sweep = async (dir: string, recurse: boolean): Promise<void> => {
+      const entries = await readdir(dir, {withFileTypes: true}).catch(() => [])
+      for (const e of entries) {
+        const p = path.join(dir, e.name)
+        if (e.isFile() && e.name.endsWith('.lock')) {
+          this.opts.onProgress?.(`Removing stale git lock ${path.relative(this.paths.clone, p)}`)
+          await rm(p, {force: true})
+        } else if (recurse && e.isDirectory()) {
+          await sweep(p, true)
+        }
+      }
+    }
+
+    await sweep(gitDir, false)
+    await sweep(path.join(gitDir, 'refs'), true)
+  }
+}
+
+function notFound(ref: string): InvalidInputError {
+  const kind = ref === LATEST ? 'no release tag vX.Y.Z' : `no tag, branch or commit named ${JSON.stringify(ref)}`
+  return new InvalidInputError(`${kind} exists upstream`, {
+    hint: FULL_SHA.test(ref) ? 'Check the commit SHA.' : 'See the tags with `git -C ~/.project-planton/staging/project-planton tag`.',
+  })
+}

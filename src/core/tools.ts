@@ -1,0 +1,95 @@
+/**
+ * Finding and running the IaC tools (pulumi, tofu, terraform) as child processes with the terminal
+ * handed over: stdin, stdout and stderr are inherited, so prompts and colours work as usual.
+ */
+import {spawn} from 'node:child_process'
+import {constants} from 'node:fs'
+import {access} from 'node:fs/promises'
+import path from 'node:path'
+
+import type {SignalTrap} from './signals.js'
+
+import {MissingToolError} from './errors.js'
+import {debug} from './log.js'
+
+export type ToolBinary = 'pulumi' | 'terraform' | 'tofu'
+
+const OVERRIDE: Record<ToolBinary, string> = {
+  pulumi: 'PROJECT_PLANTON_PULUMI_BIN',
+  tofu: 'PROJECT_PLANTON_TOFU_BIN',
+  terraform: 'PROJECT_PLANTON_TERRAFORM_BIN',
+}
+
+const INSTALL: Record<ToolBinary, string> = {
+  pulumi: 'Install Pulumi (https://www.pulumi.com/docs/install/), or set PROJECT_PLANTON_PULUMI_BIN to its path.',
+  tofu: 'Install OpenTofu (https://opentofu.org/docs/intro/install/), set PROJECT_PLANTON_TOFU_BIN, or label the manifest project-planton.org/provisioner: terraform to use terraform.',
+  terraform: 'Install Terraform (https://developer.hashicorp.com/terraform/install), or set PROJECT_PLANTON_TERRAFORM_BIN to its path.',
+}
+
+/** The executable for `tool`: the override variable if set, else the first match on PATH. */
+export async function findBinary(tool: ToolBinary, env: NodeJS.ProcessEnv = process.env): Promise<string> {
+  const override = env[OVERRIDE[tool]]?.trim()
+  if (override) {
+    if (await isExecutable(override)) return override
+    throw new MissingToolError(`${OVERRIDE[tool]}=${override} is not an executable file`, INSTALL[tool])
+  }
+
+  const found = await which(tool, env)
+  if (found) return found
+  throw new MissingToolError(`${tool} is not installed (not found on PATH)`, INSTALL[tool])
+}
+
+export async function which(name: string, env: NodeJS.ProcessEnv = process.env): Promise<string | undefined> {
+  for (const dir of (env.PATH ?? '').split(path.delimiter)) {
+    if (!dir) continue
+    const candidate = path.join(dir, name)
+    if (await isExecutable(candidate)) return candidate
+  }
+
+  return undefined
+}
+
+async function isExecutable(file: string): Promise<boolean> {
+  try {
+    await access(file, constants.X_OK)
+    return true
+  } catch {
+    return false
+  }
+}
+
+export type ToolRun = {
+  bin: string
+  args: string[]
+  cwd: string
+  env: NodeJS.ProcessEnv
+  trap: SignalTrap
+  /** also capture stderr (still shown to the user) */
+  captureStderr?: boolean
+}
+
+/** Runs the tool to completion. Resolves with its exit code (128 + n when a signal ended it). */
+export async function runTool(run: ToolRun): Promise<{code: number; stderr: string}> {
+  debug('run %s %o in %s', run.bin, run.args, run.cwd)
+  return new Promise((resolve, reject) => {
+    const child = spawn(run.bin, run.args, {
+      cwd: run.cwd,
+      env: run.env,
+      stdio: ['inherit', 'inherit', run.captureStderr ? 'pipe' : 'inherit'],
+    })
+    let stderr = ''
+    child.stderr?.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString()
+      process.stderr.write(chunk)
+    })
+    run.trap.attach(child)
+    child.on('error', (error) => {
+      run.trap.attach(undefined)
+      reject(error)
+    })
+    child.on('close', (code, signal) => {
+      run.trap.attach(undefined)
+      resolve({code: code ?? 128 + (signal ? (({SIGINT: 2, SIGTERM: 15, SIGHUP: 1, SIGKILL: 9}) as Record<string, number>)[signal] ?? 1 : 1), stderr})
+    })
+  })
+}
