@@ -6,16 +6,14 @@ import {Flags} from '@oclif/core'
 
 const PROVIDER_FLAG_NAMES = ['aws', 'azure', 'gcp', 'kubernetes', 'cloudflare', 'confluent', 'atlas', 'auth0', 'snowflake', 'openfga'] as const
 
-const providerFlags = Object.fromEntries(
-  PROVIDER_FLAG_NAMES.map((p) => [
-    `${p}-provider-config`,
-    Flags.file({
-      exists: true,
-      helpGroup: 'CREDENTIALS',
-      summary: `${p} credentials file (YAML); overrides --provider-config for ${p}.`,
-    }),
-  ]),
-) as Record<`${(typeof PROVIDER_FLAG_NAMES)[number]}-provider-config`, ReturnType<typeof Flags.file>>
+const providerFlags = Object.fromEntries(PROVIDER_FLAG_NAMES.map(p => [
+  `${p}-provider-config`,
+  Flags.file({
+    exists: true,
+    helpGroup: 'CREDENTIALS',
+    summary: `${p} credentials file (YAML); overrides --provider-config for ${p}.`,
+  }),
+])) as Record<`${(typeof PROVIDER_FLAG_NAMES)[number]}-provider-config`, ReturnType<typeof Flags.file>>
 
 export const sharedFlags = {
   manifest: Flags.string({

@@ -1,3 +1,5 @@
+import type {PulumiOp} from '../core/iac/pulumi.js'
+import type {TofuOp} from '../core/iac/tofu.js'
 /**
  * The base of every IaC command (`pulumi:*`, `tofu:*` and the unified ones). It adds the shared
  * flags, loads the manifest, prepares the workspace through the `staging:prepare` hook, hands the
@@ -6,8 +8,6 @@
  */
 import type {Manifest} from '../core/manifest.js'
 import type {PreparedRun} from '../core/prepare.js'
-import type {PulumiOp} from '../core/iac/pulumi.js'
-import type {TofuOp} from '../core/iac/tofu.js'
 
 import {PlantonCommand} from './command.js'
 import {sharedFlags} from './flags.js'
@@ -34,7 +34,7 @@ export abstract class IacCommand extends PlantonCommand {
   }
 
   private async runIac(target: IacTarget, flags: AnyFlags): Promise<number> {
-    const [{SignalTrap, exitCodeForSignal}, {loadManifest, label, LABELS}, {runTasks}] = await Promise.all([
+    const [{SignalTrap, exitCodeForSignal}, {loadManifest}, {runTasks}] = await Promise.all([
       import('../core/signals.js'),
       import('../core/manifest.js'),
       import('./progress.js'),
@@ -47,7 +47,7 @@ export abstract class IacCommand extends PlantonCommand {
       const ctx = await runTasks<{manifest?: Manifest; prepared?: PreparedRun}>([
         {
           title: 'Load manifest',
-          task: async (c, task) => {
+          async task(c, task) {
             const {manifest, source} = await loadManifest(flags.manifest as string, (flags.set as string[]) ?? [])
             c.manifest = manifest
             task.title = `Loaded ${manifest.kind} ${manifest.metadata.name} from ${source}`
@@ -59,18 +59,18 @@ export abstract class IacCommand extends PlantonCommand {
       const request = await this.prepareRequest(route.tool, manifest, flags, paths, url, trap.signal)
       await runTasks([
         {
-          title: `Prepare workspace (${request.moduleDir ? 'module folder' : request.localModule ? 'local checkout' : 'staging'})`,
+          title: `Prepare workspace (${request.moduleDir ? 'module folder' : (request.localModule ? 'local checkout' : 'staging')})`,
           task: async (_c, task) => {
-            prepared = await this.prepareThroughHook(request, (line) => {
+            prepared = await this.prepareThroughHook(request, line => {
               task.output = line
             })
             task.title = prepared.summary
           },
         },
       ])
+      // A signal that came while files were being written must not start the tool.
+      if (trap.received) return exitCodeForSignal(trap.received)
       code = await this.execute(route, manifest, flags, prepared!, trap, paths)
-      void label
-      void LABELS
     } catch (error) {
       if (!trap.received) throw error
     } finally {
@@ -89,19 +89,19 @@ export abstract class IacCommand extends PlantonCommand {
     if (target.tool === 'tofu') return {tool: 'tofu', binary: provisioner === 'terraform' ? 'terraform' : 'tofu', op: target.tofu!}
     const chosen = provisioner ?? (await this.askProvisioner(manifest))
     switch (chosen) {
-      case 'pulumi': {
-        return {tool: 'pulumi', binary: 'pulumi', op: target.pulumi!}
-      }
+    case 'pulumi': {
+      return {tool: 'pulumi', binary: 'pulumi', op: target.pulumi!}
+    }
 
-      case 'terraform':
-      case 'tofu': {
-        return {tool: 'tofu', binary: chosen, op: target.tofu!}
-      }
+    case 'terraform':
+    case 'tofu': {
+      return {tool: 'tofu', binary: chosen, op: target.tofu!}
+    }
 
-      default: {
-        const {InvalidInputError} = await import('../core/errors.js')
-        throw new InvalidInputError(`unknown provisioner ${JSON.stringify(chosen)} in label ${LABELS.provisioner}`, {hint: 'Use pulumi, tofu or terraform.'})
-      }
+    default: {
+      const {InvalidInputError} = await import('../core/errors.js')
+      throw new InvalidInputError(`unknown provisioner ${JSON.stringify(chosen)} in label ${LABELS.provisioner}`, {hint: 'Use pulumi, tofu or terraform.'})
+    }
     }
   }
 
@@ -144,7 +144,7 @@ export abstract class IacCommand extends PlantonCommand {
       env: process.env,
       signal,
       onWait: (owner: Parameters<PlantonCommand['onLockWait']>[0]) => {
-        void this.onLockWait(owner)
+        this.onLockWait(owner).catch(() => {})
       },
     }
   }
@@ -152,7 +152,7 @@ export abstract class IacCommand extends PlantonCommand {
   /** Runs `staging:prepare`; a failing handler (ours or another plugin's) stops the run. */
   private async prepareThroughHook(request: Awaited<ReturnType<IacCommand['prepareRequest']>>, report: (line: string) => void): Promise<PreparedRun> {
     const result = await this.config.runHook('staging:prepare', {request: {...request, report}})
-    const prepared = result.successes.map((s) => s.result).find((r): r is PreparedRun => Boolean(r && typeof r === 'object' && 'moduleDir' in r && 'root' in r))
+    const prepared = result.successes.map(s => s.result).find((r): r is PreparedRun => Boolean(r && typeof r === 'object' && 'moduleDir' in r && 'root' in r))
     if (result.failures.length > 0) {
       if (prepared) await this.teardown(prepared, false, request.paths.workspaces)
       throw result.failures[0].error

@@ -8,12 +8,12 @@ export type TaskList<Ctx> = ListrTask<Ctx>[]
 
 export function plainOutput(env: NodeJS.ProcessEnv = process.env): boolean {
   return (
-    !process.stderr.isTTY ||
-    !process.stderr.columns ||
-    env.CI === 'true' ||
-    env.CI === '1' ||
-    env.NODE_ENV === 'test' ||
-    env.TERM === 'dumb'
+    !process.stderr.isTTY
+    || !process.stderr.columns
+    || env.CI === 'true'
+    || env.CI === '1'
+    || env.NODE_ENV === 'test'
+    || env.TERM === 'dumb'
   )
 }
 

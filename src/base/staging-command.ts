@@ -23,8 +23,8 @@ export abstract class StagingCommand extends PlantonCommand {
       command: this.commandLine(),
       signal,
       onProgress,
-      onWait: (owner) => {
-        void this.onLockWait(owner)
+      onWait: owner => {
+        this.onLockWait(owner).catch(() => {})
       },
     })
   }
@@ -41,10 +41,10 @@ export abstract class StagingCommand extends PlantonCommand {
           {
             title,
             task: async (_ctx, task) => {
-              const staging = await this.staging(trap.signal, (line) => {
+              const staging = await this.staging(trap.signal, line => {
                 task.output = line
               })
-              result = await work(staging, (t) => {
+              result = await work(staging, t => {
                 task.title = t
               })
             },

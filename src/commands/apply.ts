@@ -11,7 +11,8 @@ export default class Apply extends IacCommand {
     {description: 'Deploy without prompts, overriding a field', command: '<%= config.bin %> apply -f redis.yaml --yes --set spec.container.replicas=3'},
     {description: 'Deploy from a module folder of your own', command: '<%= config.bin %> apply -f redis.yaml --module-dir ~/work/redis-module'},
   ]
-
-  static flags = {...pulumiStackFlag, ...tofuBackendFlags, yes: Flags.boolean({char: 'y', aliases: ['auto-approve'], summary: 'Do not ask for confirmation (pulumi --yes --skip-preview, tofu -auto-approve).'}), diff: pulumiRunFlags.diff}
+  static flags = {
+    ...pulumiStackFlag, ...tofuBackendFlags, yes: Flags.boolean({char: 'y', aliases: ['auto-approve'], summary: 'Do not ask for confirmation (pulumi --yes --skip-preview, tofu -auto-approve).'}), diff: pulumiRunFlags.diff,
+  }
   static target: IacTarget = {pulumi: 'update', tofu: 'apply'}
 }

@@ -10,7 +10,8 @@ export default class Destroy extends IacCommand {
   static examples = [
     {description: 'Run what the manifest\'s project-planton.org/provisioner label says', command: '<%= config.bin %> <%= command.id %> -f redis.yaml'},
   ]
-
-  static flags = {...pulumiStackFlag, ...tofuBackendFlags, yes: Flags.boolean({char: 'y', aliases: ['auto-approve'], summary: 'Do not ask for confirmation (pulumi --yes --skip-preview, tofu -auto-approve).'}), diff: pulumiRunFlags.diff}
+  static flags = {
+    ...pulumiStackFlag, ...tofuBackendFlags, yes: Flags.boolean({char: 'y', aliases: ['auto-approve'], summary: 'Do not ask for confirmation (pulumi --yes --skip-preview, tofu -auto-approve).'}), diff: pulumiRunFlags.diff,
+  }
   static target: IacTarget = {pulumi: 'destroy', tofu: 'destroy'}
 }

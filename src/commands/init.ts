@@ -7,7 +7,6 @@ export default class Init extends IacCommand {
   static examples = [
     {description: 'Run what the manifest\'s project-planton.org/provisioner label says', command: '<%= config.bin %> <%= command.id %> -f redis.yaml'},
   ]
-
   static flags = {...pulumiStackFlag, ...tofuBackendFlags}
   static target: IacTarget = {pulumi: 'init', tofu: 'init'}
 }

@@ -9,7 +9,6 @@ export default class Plan extends IacCommand {
     {description: 'Run what the manifest\'s project-planton.org/provisioner label says', command: '<%= config.bin %> <%= command.id %> -f redis.yaml'},
     {description: 'Plan with another module version, once', command: '<%= config.bin %> plan -f redis.yaml --module-version v0.2.0'},
   ]
-
   static flags = {...pulumiStackFlag, ...tofuBackendFlags, diff: pulumiRunFlags.diff}
   static target: IacTarget = {pulumi: 'preview', tofu: 'plan'}
 }

@@ -1,5 +1,7 @@
 import {randomBytes} from 'node:crypto'
-import {lstat, readdir, rename, rm, writeFile} from 'node:fs/promises'
+import {
+  lstat, readdir, rename, rm, writeFile,
+} from 'node:fs/promises'
 import path from 'node:path'
 
 import {StagingError} from './errors.js'
@@ -50,17 +52,15 @@ export async function treeSize(dir: string): Promise<{bytes: number; files: numb
       return
     }
 
-    await Promise.all(
-      entries.map(async (e) => {
-        const p = path.join(d, e.name)
-        if (e.isDirectory()) return walk(p)
-        const st = await lstat(p).catch(() => undefined)
-        if (st) {
-          bytes += st.size
-          files++
-        }
-      }),
-    )
+    await Promise.all(entries.map(async e => {
+      const p = path.join(d, e.name)
+      if (e.isDirectory()) return walk(p)
+      const st = await lstat(p).catch(() => {})
+      if (st) {
+        bytes += st.size
+        files++
+      }
+    }))
   }
 
   await walk(dir)

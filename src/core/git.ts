@@ -12,7 +12,7 @@ import type {SimpleGit, SimpleGitProgressEvent} from 'simple-git'
 import {spawn} from 'node:child_process'
 import {once} from 'node:events'
 
-import {OfflineError, StagingError, errorMessage} from './errors.js'
+import {errorMessage, OfflineError, StagingError} from './errors.js'
 import {debug} from './log.js'
 
 /** Settings forced on every git invocation; command-line `-c` beats any repository config. */
@@ -37,6 +37,13 @@ const INERT_CONFIG = [
  * user's own ~/.gitconfig are not GIT_* variables and reach git untouched.
  */
 const PASS_THROUGH = new Set([
+  'GIT_CURL_VERBOSE',
+  'GIT_HTTP_LOW_SPEED_LIMIT',
+  'GIT_HTTP_LOW_SPEED_TIME',
+  'GIT_HTTP_PROXY_AUTHMETHOD',
+  'GIT_PROXY_SSL_CAINFO',
+  'GIT_PROXY_SSL_CERT',
+  'GIT_PROXY_SSL_KEY',
   'GIT_SSH',
   'GIT_SSH_COMMAND',
   'GIT_SSH_VARIANT',
@@ -46,17 +53,12 @@ const PASS_THROUGH = new Set([
   'GIT_SSL_KEY',
   'GIT_SSL_NO_VERIFY',
   'GIT_SSL_VERSION',
-  'GIT_HTTP_PROXY_AUTHMETHOD',
-  'GIT_PROXY_SSL_CAINFO',
-  'GIT_PROXY_SSL_CERT',
-  'GIT_PROXY_SSL_KEY',
-  'GIT_CURL_VERBOSE',
-  'GIT_HTTP_LOW_SPEED_LIMIT',
-  'GIT_HTTP_LOW_SPEED_TIME',
   'GIT_TRACE',
-  'GIT_TRACE_PACKET',
   'GIT_TRACE_CURL',
+  'GIT_TRACE_PACKET',
 ])
+
+const NOT_FOR_GIT = new Set(['EDITOR', 'VISUAL', 'PAGER', 'SSH_ASKPASS', 'PREFIX'])
 
 /** The environment git runs with. */
 export function gitEnvironment(parent: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
@@ -64,6 +66,9 @@ export function gitEnvironment(parent: NodeJS.ProcessEnv = process.env): NodeJS.
   for (const [key, value] of Object.entries(parent)) {
     if (value === undefined) continue
     if (key.toUpperCase().startsWith('GIT_') && !PASS_THROUGH.has(key.toUpperCase())) continue
+    // Programs git could start (editor, pager, password prompt): never needed non-interactively,
+    // and simple-git refuses to run git at all while one of them is set (EDITOR usually is).
+    if (NOT_FOR_GIT.has(key.toUpperCase())) continue
     env[key] = value
   }
 
@@ -108,7 +113,7 @@ const OFFLINE_PATTERNS = [
 ]
 
 export function looksOffline(message: string): boolean {
-  return OFFLINE_PATTERNS.some((re) => re.test(message))
+  return OFFLINE_PATTERNS.some(re => re.test(message))
 }
 
 async function createClient(baseDir: string | undefined, opts: GitOptions): Promise<SimpleGit> {
@@ -128,7 +133,7 @@ async function createClient(baseDir: string | undefined, opts: GitOptions): Prom
       allowUnsafeSshCommand: true,
       allowUnsafeAskPass: true,
     },
-    allowEnvironment: Object.keys(env).filter((k) => k.toUpperCase().startsWith('GIT_')),
+    allowEnvironment: Object.keys(env).filter(k => k.toUpperCase().startsWith('GIT_')),
     abort: opts.signal,
     progress: opts.onProgress
       ? ({stage, progress}: SimpleGitProgressEvent) => opts.onProgress!({stage, percent: progress})
@@ -150,8 +155,8 @@ function wrap(what: string, error: unknown): StagingError {
 }
 
 function firstLine(message: string): string {
-  const lines = message.split('\n').map((l) => l.trim()).filter(Boolean)
-  return lines.find((l) => /^(fatal|error):/.test(l)) ?? lines[0] ?? 'git failed'
+  const lines = message.split('\n').map(l => l.trim()).filter(Boolean)
+  return lines.find(l => /^(fatal|error):/.test(l)) ?? lines[0] ?? 'git failed'
 }
 
 /** Clones `url` into `dir` without checking anything out (the caller checks out a resolved SHA). */
@@ -160,7 +165,9 @@ export async function cloneRepository(url: string, dir: string, opts: GitOptions
   debug('git clone %s %s', url, dir)
   const client = await createClient(undefined, opts)
   try {
-    await client.clone(url, dir, ['--no-checkout', '--no-recurse-submodules', '--origin', 'origin', '--no-tags'])
+    // Tags come along (no --no-tags): the first selection needs the CLI's version tag, and a tag
+    // that is already local must work offline.
+    await client.clone(url, dir, ['--no-checkout', '--no-recurse-submodules', '--origin', 'origin'])
   } catch (error) {
     throw wrap(`could not clone ${url}`, error)
   }
@@ -229,7 +236,7 @@ export class GitRepository {
 
   async remoteBranches(): Promise<string[]> {
     const out = await this.raw(['for-each-ref', '--format=%(refname:strip=3)', 'refs/remotes/origin'])
-    return out.split('\n').filter((b) => b && b !== 'HEAD')
+    return out.split('\n').filter(b => b && b !== 'HEAD')
   }
 
   async localBranches(): Promise<string[]> {
@@ -278,9 +285,9 @@ export class GitRepository {
   async changedFiles(): Promise<string[]> {
     const out = await this.raw(['status', '--porcelain=v1', '-z', '--untracked-files=no', '--ignore-submodules'])
     return out
-      .split('\0')
-      .filter(Boolean)
-      .map((l) => l.slice(3))
+    .split('\0')
+    .filter(Boolean)
+    .map(l => l.slice(3))
   }
 
   async hasObject(sha: string): Promise<boolean> {
@@ -317,7 +324,9 @@ function parseTree(out: string): TreeEntry[] {
     if (!record) continue
     const tab = record.indexOf('\t')
     const [mode, type, oid] = record.slice(0, tab).split(' ')
-    entries.push({mode, type: type as TreeEntry['type'], oid, path: record.slice(tab + 1)})
+    entries.push({
+      mode, type: type as TreeEntry['type'], oid, path: record.slice(tab + 1),
+    })
   }
 
   return entries
@@ -329,27 +338,39 @@ function parseTree(out: string): TreeEntry[] {
  */
 export class ObjectReader {
   private buffer: Buffer = Buffer.alloc(0)
+  /** chunks received after `buffer`, joined once the object at the head of the queue is complete */
+  private chunks: Buffer[] = []
+  private chunkBytes = 0
+  /** how many bytes the object at the head of the queue needs in all (0: header not read yet) */
+  private needed = 0
   private readonly child
   private closed = false
   private failure?: Error
   private readonly pending: Array<{oid: string; resolve: (b: Buffer) => void; reject: (e: Error) => void}> = []
 
   constructor(dir: string, env: NodeJS.ProcessEnv) {
-    const args = INERT_CONFIG.flatMap((c) => ['-c', c])
+    const args = INERT_CONFIG.flatMap(c => ['-c', c])
     this.child = spawn('git', [...args, '-C', dir, 'cat-file', '--batch'], {env, stdio: ['pipe', 'pipe', 'pipe']})
     let stderr = ''
     this.child.stderr.on('data', (d: Buffer) => {
       stderr += d.toString()
     })
     this.child.stdout.on('data', (chunk: Buffer) => {
-      this.buffer = this.buffer.length === 0 ? chunk : Buffer.concat([this.buffer, chunk])
+      this.chunks.push(chunk)
+      this.chunkBytes += chunk.length
+      // Joining on every chunk would copy a blob of n chunks n times over (megabytes of generated
+      // code arrive in 64 KiB pieces): wait until the whole object is there.
+      if (this.buffer.length + this.chunkBytes < this.needed) return
+      this.buffer = this.buffer.length === 0 && this.chunks.length === 1 ? chunk : Buffer.concat([this.buffer, ...this.chunks])
+      this.chunks = []
+      this.chunkBytes = 0
       this.drain()
     })
-    this.child.on('error', (error) => this.fail(error))
-    this.child.on('close', (code) => {
+    this.child.on('error', error => this.fail(error))
+    this.child.on('close', code => {
       if (!this.closed || this.pending.length > 0) this.fail(new StagingError(`git cat-file exited with ${code}: ${stderr.trim()}`))
     })
-    this.child.stdin.on('error', (error) => this.fail(error))
+    this.child.stdin.on('error', error => this.fail(error))
   }
 
   read(oid: string): Promise<Buffer> {
@@ -370,7 +391,7 @@ export class ObjectReader {
   private drain(): void {
     while (this.pending.length > 0) {
       const nl = this.buffer.indexOf(10)
-      if (nl < 0) return
+      if (nl === -1) return
       const header = this.buffer.subarray(0, nl).toString()
       const [oid, type, size] = header.split(' ')
       const request = this.pending[0]
@@ -382,9 +403,11 @@ export class ObjectReader {
       }
 
       const length = Number(size)
-      if (this.buffer.length < nl + 1 + length + 1) return
+      this.needed = nl + 1 + length + 1
+      if (this.buffer.length < this.needed) return
       const body = Buffer.from(this.buffer.subarray(nl + 1, nl + 1 + length))
-      this.buffer = this.buffer.subarray(nl + 1 + length + 1)
+      this.buffer = this.buffer.subarray(this.needed)
+      this.needed = 0
       this.pending.shift()
       request.resolve(body)
     }
@@ -397,8 +420,8 @@ export class ObjectReader {
 }
 
 /** `git --version` as [major, minor, patch], or undefined when git is not installed. */
-export async function gitVersion(): Promise<[number, number, number] | undefined> {
-  const child = spawn('git', ['--version'], {env: gitEnvironment(), stdio: ['ignore', 'pipe', 'ignore']})
+export async function gitVersion(parent: NodeJS.ProcessEnv = process.env): Promise<[number, number, number] | undefined> {
+  const child = spawn('git', ['--version'], {env: gitEnvironment(parent), stdio: ['ignore', 'pipe', 'ignore']})
   let out = ''
   child.stdout.on('data', (d: Buffer) => {
     out += d.toString()

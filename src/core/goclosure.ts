@@ -4,9 +4,9 @@
  * modules have no go.mod of their own and build against the root one, so copying only their folder
  * would not build, and copying the whole tree costs O(repository) per run.
  *
- * Imports are read from the commit's objects (no Go toolchain needed). Whole package folders are
- * taken, build-tagged files included, plus their sub-folders that hold no Go code (embedded data).
- * The result is cached per commit and module: commits never change.
+ * Imports are read from the commit's objects (no Go toolchain needed). Every file directly in a
+ * package folder is taken (build-tagged Go files, assets), plus what its `//go:embed` directives
+ * name below it. The result is cached per commit and module: commits never change.
  */
 import {createHash} from 'node:crypto'
 import {mkdir, readFile} from 'node:fs/promises'
@@ -18,7 +18,7 @@ import {writeFileAtomic} from './fsutil.js'
 
 export type Closure = {entries?: TreeEntry[]; reason?: string; packages?: number}
 
-const CACHE_VERSION = 1
+export const CACHE_VERSION = 1
 
 export async function pulumiClosure(repo: GitRepository, sha: string, modulePath: string, cacheDir: string): Promise<Closure> {
   const key = createHash('sha256').update(`${CACHE_VERSION}\0${sha}\0${modulePath}`).digest('hex').slice(0, 32)
@@ -40,7 +40,7 @@ export async function pulumiClosure(repo: GitRepository, sha: string, modulePath
 
 export async function computeClosure(repo: GitRepository, sha: string, modulePath: string): Promise<Closure> {
   const all = await repo.listTree(sha)
-  const byPath = new Map(all.map((e) => [e.path, e]))
+  const byPath = new Map(all.map(e => [e.path, e]))
   const goMod = byPath.get('go.mod')
   if (!goMod) return {reason: 'the repository has no root go.mod'}
   if (byPath.has(`${modulePath}/go.mod`)) return {reason: `${modulePath} has its own go.mod`}
@@ -61,15 +61,18 @@ export async function computeClosure(repo: GitRepository, sha: string, modulePat
     const goModule = modulePathDecl[2]
 
     const packages = new Set<string>()
+    const embeds: Array<{dir: string; pattern: string}> = []
     const queue = [modulePath]
     while (queue.length > 0) {
       const dir = queue.shift()!
       if (packages.has(dir)) continue
       packages.add(dir)
-      const goFiles = (filesIn.get(dir) ?? []).filter((e) => e.type === 'blob' && e.path.endsWith('.go') && !e.path.endsWith('_test.go'))
-      const contents = await Promise.all(goFiles.map((e) => reader.read(e.oid)))
+      const goFiles = (filesIn.get(dir) ?? []).filter(e => e.type === 'blob' && e.path.endsWith('.go') && !e.path.endsWith('_test.go'))
+      const contents = await Promise.all(goFiles.map(e => reader.read(e.oid)))
       for (const content of contents) {
-        for (const imp of goImports(content.toString('utf8'))) {
+        const source = content.toString('utf8')
+        for (const pattern of goEmbeds(source)) embeds.push({dir, pattern})
+        for (const imp of goImports(source)) {
           if (imp !== goModule && !imp.startsWith(`${goModule}/`)) continue
           const rel = imp.slice(goModule.length + 1)
           if (filesIn.has(rel) && !packages.has(rel)) queue.push(rel)
@@ -80,22 +83,10 @@ export async function computeClosure(repo: GitRepository, sha: string, modulePat
     const wanted = new Set<TreeEntry>([goMod])
     const goSum = byPath.get('go.sum')
     if (goSum) wanted.add(goSum)
-    // Folders with Go files of their own are packages; the others below a package are its data.
-    const goDirs = new Set(all.filter((e) => e.path.endsWith('.go')).map((e) => path.posix.dirname(e.path)))
+    const embedded = embeds.map(({dir, pattern}) => embedMatcher(dir, pattern))
     for (const e of all) {
-      if (e.path.startsWith(`${modulePath}/`)) {
-        wanted.add(e)
-        continue
-      }
-
-      for (let dir = path.posix.dirname(e.path); dir !== '.'; dir = path.posix.dirname(dir)) {
-        if (packages.has(dir)) {
-          wanted.add(e)
-          break
-        }
-
-        if (goDirs.has(dir)) break
-      }
+      const dir = path.posix.dirname(e.path)
+      if (e.path.startsWith(`${modulePath}/`) || packages.has(dir) || embedded.some(m => m(e.path))) wanted.add(e)
     }
 
     return {entries: [...wanted], packages: packages.size}
@@ -106,7 +97,9 @@ export async function computeClosure(repo: GitRepository, sha: string, modulePat
 
 /** The import paths of a Go source file (only its import declarations are read). */
 export function goImports(source: string): string[] {
-  const code = source.replaceAll(/\/\*[\s\S]*?\*\//g, ' ').replaceAll(/\/\/[^\n]*/g, '')
+  // Imports precede every other declaration: read no further than the first one.
+  const header = source.split(/^(?:func|type|var|const)\b/m)[0]
+  const code = header.replaceAll(/\/\*[\s\S]*?\*\//g, ' ').replaceAll(/\/\/[^\n]*/g, '')
   const imports: string[] = []
   const decl = /\bimport\s*(\(([^)]*)\)|(?:[\w.]+\s+)?"([^"]+)")/g
   for (const m of code.matchAll(decl)) {
@@ -119,4 +112,28 @@ export function goImports(source: string): string[] {
   }
 
   return imports
+}
+
+/** The patterns of a Go file's `//go:embed` directives. */
+export function goEmbeds(source: string): string[] {
+  const patterns: string[] = []
+  for (const m of source.matchAll(/^\/\/go:embed\s+(.+)$/gm)) {
+    for (const p of m[1].matchAll(/"([^"]+)"|`([^`]+)`|(\S+)/g)) patterns.push((p[1] ?? p[2] ?? p[3]).replace(/^all:/, ''))
+  }
+
+  return patterns
+}
+
+/**
+ * Whether a repository path is named by an embed pattern of the package in `dir`: the pattern
+ * (Go's path.Match syntax) names files or folders relative to the package; a folder brings
+ * everything below it.
+ */
+function embedMatcher(dir: string, pattern: string): (file: string) => boolean {
+  const segments = pattern.split('/').map(seg => new RegExp(`^${seg.replaceAll(/[.+^${}()|\\]/g, '\\$&').replaceAll('*', '[^/]*').replaceAll('?', '[^/]')}$`))
+  return (file: string) => {
+    if (!file.startsWith(`${dir}/`)) return false
+    const parts = file.slice(dir.length + 1).split('/')
+    return parts.length >= segments.length && segments.every((re, i) => re.test(parts[i]))
+  }
 }

@@ -4,7 +4,9 @@
  * stops refreshing, and its lock is taken over once it is older than STALE_MS. Beside the lock we
  * record who holds it, so that a waiting command can say whom it waits for.
  */
-import {mkdir, readFile, rm, writeFile} from 'node:fs/promises'
+import {
+  mkdir, readFile, rm, writeFile,
+} from 'node:fs/promises'
 
 import type {HomePaths} from './home.js'
 
@@ -67,7 +69,11 @@ export async function withStagingLock<T>(paths: HomePaths, opts: LockOptions, fn
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ELOCKED') throw lockError(error)
     opts.onWait?.(await readLockOwner(paths))
-    release = await waitForLock(lockfile.lock(paths.stagingRoot, {...options, retries: {forever: true, minTimeout: 50, maxTimeout: 500, factor: 1.3}}), opts.signal)
+    release = await waitForLock(lockfile.lock(paths.stagingRoot, {
+      ...options, retries: {
+        forever: true, minTimeout: 50, maxTimeout: 500, factor: 1.3,
+      },
+    }), opts.signal)
   }
 
   try {
@@ -90,24 +96,24 @@ function lockError(error: unknown): StagingError {
 async function waitForLock(pending: Promise<() => Promise<void>>, signal?: AbortSignal): Promise<() => Promise<void>> {
   if (!signal) return pending
   if (signal.aborted) {
-    pending.then((release) => release()).catch(() => {})
+    pending.then(release => release()).catch(() => {})
     throw new InterruptedError((signal.reason as NodeJS.Signals) ?? 'SIGINT')
   }
 
   return new Promise((resolve, reject) => {
     const onAbort = () => {
       // If the lock is granted after we gave up, hand it straight back.
-      pending.then((release) => release()).catch(() => {})
+      pending.then(release => release()).catch(() => {})
       reject(new InterruptedError(typeof signal.reason === 'string' ? (signal.reason as NodeJS.Signals) : 'SIGINT'))
     }
 
     signal.addEventListener('abort', onAbort, {once: true})
     pending.then(
-      (release) => {
+      release => {
         signal.removeEventListener('abort', onAbort)
         resolve(release)
       },
-      (error) => {
+      error => {
         signal.removeEventListener('abort', onAbort)
         reject(lockError(error))
       },

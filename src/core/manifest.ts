@@ -36,7 +36,7 @@ export async function loadManifest(file: string, sets: string[] = [], stdin: Nod
   try {
     text = file === '-' ? await readAll(stdin) : await readFile(file, 'utf8')
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code
+    const {code} = (error as NodeJS.ErrnoException)
     throw new InvalidInputError(`cannot read manifest ${source}: ${code === 'ENOENT' ? 'no such file' : (error as Error).message}`)
   }
 
@@ -73,7 +73,7 @@ function validateManifest(data: Record<string, unknown>, source: string): Manife
   const metadata = data.metadata as Record<string, unknown> | undefined
   if (!metadata || typeof metadata !== 'object' || Array.isArray(metadata)) missing('metadata')
   if (typeof metadata!.name !== 'string' || !(metadata!.name as string).trim()) missing('metadata.name')
-  const labels = metadata!.labels
+  const {labels} = (metadata!)
   if (labels !== undefined && labels !== null) {
     if (typeof labels !== 'object' || Array.isArray(labels)) throw new InvalidInputError(`${source}: metadata.labels must be a mapping`)
     for (const [key, value] of Object.entries(labels)) {
@@ -89,7 +89,7 @@ export function applySet(data: Record<string, unknown>, set: string): void {
   const eq = set.indexOf('=')
   if (eq <= 0) throw new InvalidInputError(`invalid --set ${JSON.stringify(set)}: expected path=value, e.g. spec.container.replicas=2`)
   const keys = set.slice(0, eq).split('.')
-  if (keys.some((k) => k === '' || FORBIDDEN_KEYS.has(k))) {
+  if (keys.some(k => k === '' || FORBIDDEN_KEYS.has(k))) {
     throw new InvalidInputError(`invalid --set path ${JSON.stringify(set.slice(0, eq))}: empty or reserved path component`)
   }
 

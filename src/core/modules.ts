@@ -25,7 +25,7 @@ export function gitTree(repo: GitRepository, sha: string): TreeReader {
   return {
     describe: `commit ${sha.slice(0, 12)}`,
     async dirs(rel) {
-      return (await repo.listDir(sha, rel)).filter((e) => e.type === 'tree').map((e) => path.posix.basename(e.path))
+      return (await repo.listDir(sha, rel)).filter(e => e.type === 'tree').map(e => path.posix.basename(e.path))
     },
   }
 }
@@ -35,7 +35,7 @@ export function fsTree(root: string): TreeReader {
     describe: root,
     async dirs(rel) {
       const entries = await readdir(path.join(root, rel), {withFileTypes: true}).catch(() => [])
-      return entries.filter((e) => e.isDirectory()).map((e) => e.name)
+      return entries.filter(e => e.isDirectory()).map(e => e.name)
     },
   }
 }
@@ -69,7 +69,7 @@ export async function locateModule(tree: TreeReader, manifest: Manifest, tool: T
     throw new InvalidInputError(`${tree.describe} has no ${PROVIDER_ROOT} folder: it is not a ProjectPlanton monorepo`)
   }
 
-  const candidates = provider && providers.includes(provider) ? [provider, ...providers.filter((p) => p !== provider)] : providers
+  const candidates = provider && providers.includes(provider) ? [provider, ...providers.filter(p => p !== provider)] : providers
   const allKinds: string[] = []
   for (const p of candidates) {
     const kinds = await tree.dirs(`${PROVIDER_ROOT}/${p}`)
@@ -90,10 +90,10 @@ export async function locateModule(tree: TreeReader, manifest: Manifest, tool: T
 
 /** Checks that a user's `--module-dir` really is a module for `tool`; never falls back silently. */
 export async function assertModuleDir(dir: string, tool: Tool): Promise<void> {
-  const st = await stat(dir).catch(() => undefined)
+  const st = await stat(dir).catch(() => {})
   if (!st?.isDirectory()) throw new InvalidInputError(`--module-dir ${dir} does not exist or is not a folder`)
   const names = await readdir(dir)
-  const ok = tool === 'pulumi' ? names.includes('Pulumi.yaml') || names.includes('Pulumi.yml') : names.some((n) => n.endsWith('.tf') || n.endsWith('.tf.json'))
+  const ok = tool === 'pulumi' ? names.includes('Pulumi.yaml') || names.includes('Pulumi.yml') : names.some(n => n.endsWith('.tf') || n.endsWith('.tf.json'))
   if (!ok) {
     throw new InvalidInputError(`--module-dir ${dir} is not a ${tool === 'pulumi' ? 'Pulumi module (no Pulumi.yaml)' : 'OpenTofu/Terraform module (no *.tf file)'}`)
   }
@@ -101,11 +101,11 @@ export async function assertModuleDir(dir: string, tool: Tool): Promise<void> {
 
 export function closest(word: string, words: string[], n: number): string[] {
   return [...new Set(words)]
-    .map((w) => ({w, d: distance(word, w)}))
-    .filter(({d, w}) => d <= Math.max(3, Math.floor(w.length / 2)) || w.includes(word) || word.includes(w))
-    .sort((a, b) => a.d - b.d || a.w.localeCompare(b.w))
-    .slice(0, n)
-    .map(({w}) => w)
+  .map(w => ({w, d: distance(word, w)}))
+  .filter(({d, w}) => d <= Math.max(3, Math.floor(w.length / 2)) || w.includes(word) || word.includes(w))
+  .sort((a, b) => a.d - b.d || a.w.localeCompare(b.w))
+  .slice(0, n)
+  .map(({w}) => w)
 }
 
 function distance(a: string, b: string): number {

@@ -4,16 +4,24 @@
  */
 import path from 'node:path'
 
+import type {GitRepository, TreeEntry} from './git.js'
 import type {HomePaths} from './home.js'
 import type {LockOwner} from './lock.js'
 import type {Manifest} from './manifest.js'
 
 import {formatBytes} from './fsutil.js'
-import {pulumiClosure} from './goclosure.js'
+import {CACHE_VERSION as CLOSURE_VERSION, pulumiClosure} from './goclosure.js'
 import {localRepoPath} from './home.js'
-import {type Tool, assertModuleDir, fsTree, gitTree, locateModule} from './modules.js'
+import {
+  assertModuleDir, fsTree, gitTree, locateModule, type Tool,
+} from './modules.js'
+import {
+  copySnapshot, createSnapshot, readSnapshot, type Snapshot, snapshotKey,
+} from './snapshot.js'
 import {Staging} from './staging.js'
-import {type Workspace, copyFolder, createWorkspace, exportEntries, removeWorkspace} from './workspace.js'
+import {
+  copyFolder, createWorkspace, exportEntries, removeWorkspace, type Workspace,
+} from './workspace.js'
 
 export type PrepareRequest = {
   tool: Tool
@@ -69,37 +77,18 @@ export async function prepareRun(req: PrepareRequest): Promise<PreparedRun> {
   const resolved = await staging.resolveForRun(req.moduleVersion)
   report(`Staging ready at ${resolved.ref}${resolved.tag ? ` (${resolved.tag})` : ''} ${resolved.sha.slice(0, 12)}`)
   const repo = staging.repository
-  const modulePath = await locateModule(gitTree(repo, resolved.sha), req.manifest, req.tool)
+  // A commit's module folder (tofu) or Go import closure (pulumi) never changes: after the first run
+  // it is copied from a snapshot, and a warm run starts no git process at all.
+  const key = req.tool === 'tofu' || !req.fullTree ? snapshotKey([resolved.sha, req.tool, CLOSURE_VERSION, req.manifest.apiVersion, req.manifest.kind]) : undefined
+  const snapshot = key ? await readSnapshot(req.paths.cache, key) : undefined
+  const modulePath = snapshot?.index.modulePath ?? (await locateModule(gitTree(repo, resolved.sha), req.manifest, req.tool))
 
   const ws = await createWorkspace(req.paths.workspaces, req.stackId, {command: req.command, sha: resolved.sha, source: 'staging'})
   try {
-    let layout: PreparedRun['layout'] = 'module'
-    let entries
-    if (req.tool === 'tofu') {
-      entries = await repo.listTree(resolved.sha, modulePath)
-    } else if (req.fullTree) {
-      layout = 'full-tree'
-      entries = await repo.listTree(resolved.sha)
-    } else {
-      const closure = await pulumiClosure(repo, resolved.sha, modulePath, req.paths.cache)
-      if (closure.entries) {
-        layout = 'closure'
-        entries = closure.entries
-      } else {
-        report(`Go import closure unavailable (${closure.reason}); using the whole tree`)
-        layout = 'full-tree'
-        entries = await repo.listTree(resolved.sha)
-      }
-    }
-
-    const reader = repo.objectReader()
-    try {
-      const {files, bytes} = await exportEntries(reader, entries, ws.tree)
-      Object.assign(ws, {files, bytes, moduleDir: path.join(ws.tree, modulePath)})
-    } finally {
-      await reader.close()
-    }
-
+    const {files, bytes, layout} = await fillTree(req, {
+      repo, sha: resolved.sha, modulePath, key, snapshot,
+    }, ws.tree, report)
+    Object.assign(ws, {files, bytes, moduleDir: path.join(ws.tree, modulePath)})
     const what = {module: 'module folder', closure: 'Go import closure', 'full-tree': 'whole tree'}[layout as 'closure' | 'full-tree' | 'module']
     return {
       ...ws,
@@ -116,6 +105,34 @@ export async function prepareRun(req: PrepareRequest): Promise<PreparedRun> {
   }
 }
 
+type TreeSource = {repo: GitRepository; sha: string; modulePath: string; key?: string; snapshot?: Snapshot}
+
+/** Puts the run's files into `tree`: copied from the snapshot, else exported from git (and snapshotted). */
+async function fillTree(req: PrepareRequest, src: TreeSource, tree: string, report: (message: string) => void): Promise<{files: number; bytes: number; layout: PreparedRun['layout']}> {
+  if (src.snapshot) return {...(await copySnapshot(src.snapshot, tree)), layout: src.snapshot.index.layout}
+  let entries: TreeEntry[] | undefined
+  if (req.tool === 'tofu') {
+    entries = await src.repo.listTree(src.sha, src.modulePath)
+  } else if (!req.fullTree) {
+    const closure = await pulumiClosure(src.repo, src.sha, src.modulePath, req.paths.cache)
+    entries = closure.entries
+    if (!entries) report(`Go import closure unavailable (${closure.reason}); using the whole tree`)
+  }
+
+  const reader = src.repo.objectReader()
+  try {
+    if (src.key && entries) {
+      const layout = req.tool === 'tofu' ? 'module' : 'closure'
+      const snapshot = await createSnapshot(req.paths.cache, src.key, {reader, entries}, {layout, modulePath: src.modulePath})
+      return {...(await copySnapshot(snapshot, tree)), layout}
+    }
+
+    return {...(await exportEntries(reader, await src.repo.listTree(src.sha), tree)), layout: 'full-tree'}
+  } finally {
+    await reader.close()
+  }
+}
+
 /**
  * A user's folder is never written to: tofu gets a copy (init writes `.terraform` and generated
  * files into the folder it runs in), pulumi runs in place with its stack input kept in the workspace.
@@ -126,10 +143,14 @@ async function prepareFromFolder(req: PrepareRequest, dir: string): Promise<Prep
   try {
     if (req.tool === 'tofu') {
       const {files, bytes} = await copyFolder(dir, ws.tree)
-      return {...ws, files, bytes, source: 'module-dir', layout: 'copy', summary: `Workspace ready: ${files} files, ${formatBytes(bytes)} copied from ${dir}`}
+      return {
+        ...ws, files, bytes, source: 'module-dir', layout: 'copy', summary: `Workspace ready: ${files} files, ${formatBytes(bytes)} copied from ${dir}`,
+      }
     }
 
-    return {...ws, moduleDir: dir, source: 'module-dir', layout: 'in-place', summary: `Using ${dir} in place (it is not modified)`}
+    return {
+      ...ws, moduleDir: dir, source: 'module-dir', layout: 'in-place', summary: `Using ${dir} in place (it is not modified)`,
+    }
   } catch (error) {
     await removeWorkspace(req.paths.workspaces, ws)
     throw error

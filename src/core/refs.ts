@@ -67,8 +67,8 @@ export function newerReleases(tags: Iterable<string>, current: string): string[]
   const base = parseReleaseTag(current)
   if (!base) return []
   return [...tags]
-    .map((tag) => ({tag, v: parseReleaseTag(tag)}))
-    .filter((t): t is {tag: string; v: SemVer} => t.v !== undefined && compareSemVer(t.v, base) > 0)
-    .sort((a, b) => compareSemVer(b.v, a.v))
-    .map((t) => t.tag)
+  .map(tag => ({tag, v: parseReleaseTag(tag)}))
+  .filter((t): t is {tag: string; v: SemVer} => t.v !== undefined && compareSemVer(t.v, base) > 0)
+  .sort((a, b) => compareSemVer(b.v, a.v))
+  .map(t => t.tag)
 }

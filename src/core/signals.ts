@@ -33,14 +33,14 @@ export class SignalTrap {
   }
 
   /** The tool process that signals are forwarded to, while it runs. */
-  attach(child: ChildProcess | undefined): void {
+  attach(child?: ChildProcess): void {
     this.child = child
   }
 
   private onSignal(sig: NodeJS.Signals): void {
     this.received ??= sig
     if (!this.controller.signal.aborted) this.controller.abort(sig)
-    const child = this.child
+    const {child} = this
     if (!child || child.exitCode !== null || child.signalCode !== null) return
     // Ctrl-C at a terminal reaches the whole foreground process group, the tool included; sending
     // it again would count as a second Ctrl-C (Pulumi then stops without cleaning up its state).
@@ -52,5 +52,5 @@ export class SignalTrap {
 }
 
 export function exitCodeForSignal(sig: NodeJS.Signals): number {
-  return sig === 'SIGTERM' ? 143 : sig === 'SIGHUP' ? 129 : 130
+  return sig === 'SIGTERM' ? 143 : (sig === 'SIGHUP' ? 129 : 130)
 }

@@ -9,17 +9,25 @@
  * killed checkout is finished by the next command; stale git lock files are removed under our lock.
  */
 import {randomBytes} from 'node:crypto'
-import {mkdir, readFile, readdir, rename, rm} from 'node:fs/promises'
+import {
+  mkdir, readdir, readFile, rename, rm,
+} from 'node:fs/promises'
 import path from 'node:path'
 
 import type {HomePaths} from './home.js'
 
 import {InvalidInputError, OfflineError, StagingError} from './errors.js'
-import {exists, removeInside, treeSize, writeFileAtomic} from './fsutil.js'
-import {GitRepository, type GitProgress, cloneRepository, gitEnvironment} from './git.js'
+import {
+  exists, removeInside, treeSize, writeFileAtomic,
+} from './fsutil.js'
+import {
+  cloneRepository, gitEnvironment, type GitProgress, GitRepository,
+} from './git.js'
 import {type LockOwner, withStagingLock} from './lock.js'
 import {debug} from './log.js'
-import {FULL_SHA, LATEST, SHA_LIKE, latestRelease, newerReleases, validateRef} from './refs.js'
+import {
+  FULL_SHA, LATEST, latestRelease, newerReleases, SHA_LIKE, validateRef,
+} from './refs.js'
 
 export type RefKind = 'branch' | 'commit' | 'tag'
 
@@ -145,7 +153,9 @@ export class Staging {
 
         if (next.sha !== current.sha) {
           state = await this.switchTo(next, state, force)
-          return {action: 'updated', state, previousSha: current.sha, newerReleases: await this.newerThan(state)}
+          return {
+            action: 'updated', state, previousSha: current.sha, newerReleases: await this.newerThan(state),
+          }
         }
       }
 
@@ -186,7 +196,9 @@ export class Staging {
       if (!target) throw notFound(ref)
       let state: StagingState = {...current, ...(fetched ? {fetchedAt: new Date().toISOString()} : {})}
       state = await this.switchTo(target, state, force)
-      return {action: 'switched', state, previous: current, fetched}
+      return {
+        action: 'switched', state, previous: current, fetched,
+      }
     })
   }
 
@@ -196,7 +208,9 @@ export class Staging {
    */
   async resolveForRun(moduleVersion?: string): Promise<Resolved> {
     const state = await this.ensure()
-    if (!moduleVersion) return {ref: state.ref, kind: state.kind, sha: state.sha, tag: state.tag}
+    if (!moduleVersion) return {
+      ref: state.ref, kind: state.kind, sha: state.sha, tag: state.tag,
+    }
     if (moduleVersion !== LATEST) validateRef(moduleVersion, 'module version')
     const local = await this.resolveLocal(moduleVersion)
     if (local) return local
@@ -252,7 +266,11 @@ export class Staging {
       const tag = latestRelease(await this.git.tags())
       if (!tag) return undefined
       const sha = await this.git.resolveCommit(`refs/tags/${tag}`)
-      return sha ? {ref, kind: 'tag', tag, sha} : undefined
+      return sha
+        ? {
+          ref, kind: 'tag', tag, sha,
+        }
+        : undefined
     }
 
     // A tag wins over a branch of the same name (releases are what users pin);
@@ -358,7 +376,9 @@ export class Staging {
       for (const ref of await git.localBranches()) await git.deleteRef(ref)
       await rename(tmp, this.paths.clone)
       const now = new Date().toISOString()
-      const state: StagingState = {...selected, url: this.opts.url, clonedAt: now, fetchedAt: now}
+      const state: StagingState = {
+        ...selected, url: this.opts.url, clonedAt: now, fetchedAt: now,
+      }
       await this.writeState(state)
       return state
     } catch (error) {
@@ -395,14 +415,16 @@ export class Staging {
       await this.git.checkout(target.sha, force)
     }
 
-    const state: StagingState = {...base, ...target, tag: target.tag, pending: undefined}
+    const state: StagingState = {
+      ...base, ...target, tag: target.tag, pending: undefined,
+    }
     await this.writeState(state)
     return state
   }
 
   private async writeState(state: StagingState): Promise<void> {
-    const clean = JSON.parse(JSON.stringify(state)) as StagingState
-    await writeFileAtomic(this.paths.stateFile, `${JSON.stringify(clean, null, 2)}\n`)
+    // JSON drops the keys that are undefined (a finished `pending`).
+    await writeFileAtomic(this.paths.stateFile, `${JSON.stringify(state, null, 2)}\n`)
     await writeFileAtomic(this.paths.versionFile, `${state.ref}\n`)
   }
 

@@ -4,6 +4,7 @@
  */
 import {spawn} from 'node:child_process'
 import {constants} from 'node:fs'
+import {constants as osConstants} from 'node:os'
 import {access} from 'node:fs/promises'
 import path from 'node:path'
 
@@ -49,6 +50,44 @@ export async function which(name: string, env: NodeJS.ProcessEnv = process.env):
   return undefined
 }
 
+/**
+ * The first line of `<bin> version` (e.g. "Terraform v1.11.4", "v3.150.0"), or undefined when it
+ * does not answer in time. Update checks are switched off: they would reach the network.
+ */
+export async function toolVersion(bin: string, env: NodeJS.ProcessEnv = process.env, timeoutMs = 15_000): Promise<string | undefined> {
+  debug('run %s version', bin)
+  return new Promise(resolve => {
+    const child = spawn(bin, ['version'], {
+      env: {...env, CHECKPOINT_DISABLE: '1', PULUMI_SKIP_UPDATE_CHECK: 'true'},
+      stdio: ['ignore', 'pipe', 'ignore'],
+      timeout: timeoutMs,
+    })
+    let out = ''
+    child.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString()
+    })
+    // After a failed spawn, 'close' still follows 'error'.
+    let failed = false
+    child.on('error', () => {
+      failed = true
+    })
+    child.on('close', code => {
+      const line = out.split('\n').map(l => l.trim()).find(l => /\d+\.\d+/.test(l))
+      resolve(!failed && code === 0 ? line : undefined)
+    })
+  })
+}
+
+/** How to install `tool`, for messages. */
+export function installHint(tool: ToolBinary): string {
+  return INSTALL[tool]
+}
+
+/** The variable that overrides where `tool` is found. */
+export function overrideVariable(tool: ToolBinary): string {
+  return OVERRIDE[tool]
+}
+
 async function isExecutable(file: string): Promise<boolean> {
   try {
     await access(file, constants.X_OK)
@@ -83,13 +122,14 @@ export async function runTool(run: ToolRun): Promise<{code: number; stderr: stri
       process.stderr.write(chunk)
     })
     run.trap.attach(child)
-    child.on('error', (error) => {
-      run.trap.attach(undefined)
+    child.on('error', error => {
+      run.trap.attach()
       reject(error)
     })
     child.on('close', (code, signal) => {
-      run.trap.attach(undefined)
-      resolve({code: code ?? 128 + (signal ? (({SIGINT: 2, SIGTERM: 15, SIGHUP: 1, SIGKILL: 9}) as Record<string, number>)[signal] ?? 1 : 1), stderr})
+      run.trap.attach()
+      // A tool killed by a signal ends like a shell reports it: 128 + the signal's number.
+      resolve({code: code ?? 128 + (signal ? osConstants.signals[signal] : 1), stderr})
     })
   })
 }

@@ -8,7 +8,9 @@
  */
 import {randomBytes} from 'node:crypto'
 import {constants} from 'node:fs'
-import {chmod, copyFile, lstat, mkdir, readFile, readdir, readlink, symlink, writeFile} from 'node:fs/promises'
+import {
+  copyFile, lstat, mkdir, readdir, readFile, readlink, symlink, writeFile,
+} from 'node:fs/promises'
 import path from 'node:path'
 
 import type {ObjectReader, TreeEntry} from './git.js'
@@ -40,7 +42,7 @@ const SEGMENT = /^[A-Za-z\d][\w.-]{0,99}$/
  */
 export function validateStackId(id: string, what = 'stack'): string {
   const segments = id.split('/')
-  if (!id || segments.length > 3 || segments.some((s) => !SEGMENT.test(s) || s.includes('..'))) {
+  if (!id || segments.length > 3 || segments.some(s => !SEGMENT.test(s) || s.includes('..'))) {
     throw new InvalidInputError(`invalid ${what} ${JSON.stringify(id)}`, {
       hint: 'Use up to three segments separated by "/", each of letters, digits, ".", "_" or "-", not starting with "." (e.g. acme/platform/dev.KubernetesRedis.redis).',
     })
@@ -59,8 +61,12 @@ export async function createWorkspace(workspacesRoot: string, stackId: string, r
   const root = path.join(workspacesRoot, `${stackSlug(stackId)}-${runId}`)
   await mkdir(workspacesRoot, {recursive: true})
   await mkdir(root)
-  const ws: Workspace = {root, tree: path.join(root, 'tree'), moduleDir: path.join(root, 'tree'), privateDir: path.join(root, 'private'), files: 0, bytes: 0}
-  await writeFile(path.join(root, 'run.json'), JSON.stringify({...record, pid: process.pid, stack: stackId, startedAt: new Date().toISOString()} satisfies RunRecord))
+  const ws: Workspace = {
+    root, tree: path.join(root, 'tree'), moduleDir: path.join(root, 'tree'), privateDir: path.join(root, 'private'), files: 0, bytes: 0,
+  }
+  await writeFile(path.join(root, 'run.json'), JSON.stringify({
+    ...record, pid: process.pid, stack: stackId, startedAt: new Date().toISOString(),
+  } satisfies RunRecord))
   await mkdir(ws.tree)
   await mkdir(ws.privateDir, {mode: 0o700})
   return ws
@@ -82,7 +88,7 @@ export async function removeWorkspace(workspacesRoot: string, ws: {root: string}
  * able to make a tool read or write outside its workspace), and so is any path that would escape.
  */
 export async function exportEntries(reader: ObjectReader, entries: TreeEntry[], dest: string, prefix = ''): Promise<{files: number; bytes: number}> {
-  const blobs = entries.filter((e) => e.type === 'blob')
+  const blobs = entries.filter(e => e.type === 'blob')
   const root = path.resolve(dest)
   const target = (e: TreeEntry) => {
     const rel = prefix && e.path.startsWith(prefix) ? e.path.slice(prefix.length).replace(/^\/+/, '') : e.path
@@ -92,23 +98,23 @@ export async function exportEntries(reader: ObjectReader, entries: TreeEntry[], 
   }
 
   // Check every symlink before writing anything.
-  const links = blobs.filter((e) => e.mode === '120000')
-  const linkTargets = await Promise.all(links.map((e) => reader.read(e.oid)))
-  links.forEach((e, i) => {
+  const links = blobs.filter(e => e.mode === '120000')
+  const linkTargets = await Promise.all(links.map(e => reader.read(e.oid)))
+  for (const [i, e] of links.entries()) {
     const to = linkTargets[i].toString('utf8')
     if (path.isAbsolute(to) || !isInside(root, path.resolve(path.dirname(target(e)), to))) {
       throw new InvalidInputError(`refusing the module: ${e.path} is a symlink to ${to}, which is outside the workspace`)
     }
-  })
+  }
 
-  const dirs = new Set(blobs.map((e) => path.dirname(target(e))))
+  const dirs = new Set(blobs.map(e => path.dirname(target(e))))
   for (const dir of [...dirs].sort()) await mkdir(dir, {recursive: true})
   let bytes = 0
-  const files = blobs.filter((e) => e.mode !== '120000')
+  const files = blobs.filter(e => e.mode !== '120000')
   // Keep a bounded number of reads in flight: cat-file answers in order, writes overlap with reads.
   const inFlight = new Set<Promise<void>>()
   for (const e of files) {
-    const job = reader.read(e.oid).then(async (content) => {
+    const job = reader.read(e.oid).then(async content => {
       bytes += content.length
       await writeFile(target(e), content, {mode: e.mode === '100755' ? 0o755 : 0o644})
     })
@@ -143,10 +149,9 @@ export async function copyFolder(src: string, dest: string): Promise<{files: num
         await symlink(await readlink(s), d)
         files++
       } else if (entry.isFile()) {
+        // copyFile keeps the permission bits of the source.
         await copyFile(s, d, constants.COPYFILE_FICLONE)
-        const st = await lstat(s)
-        await chmod(d, st.mode & 0o777)
-        bytes += st.size
+        bytes += (await lstat(s)).size
         files++
       }
     }
@@ -172,10 +177,14 @@ export async function listWorkspaces(workspacesRoot: string): Promise<LeftoverWo
       record = undefined
     }
 
-    // A workspace whose run.json is not written yet belongs to a run that is just starting.
-    const young = !record && (await lstat(p).then((st) => Date.now() - st.mtimeMs < 60_000).catch(() => false))
-    const running = record ? !record.kept && record.pid !== process.pid && isAlive(record.pid) : young
-    result.push({path: p, name: e.name, running, kept: record?.kept ?? false, record})
+    // Without a complete run.json (not written yet, or cut short by a crash) the owner is the pid in
+    // the folder's name (`…-<time>-<pid>-<hex>`); only a name without one falls back to its age.
+    const namedPid = /-[\da-z]+-(\d+)-[\da-f]{6}$/.exec(e.name)?.[1]
+    const young = !record && !namedPid && (await lstat(p).then(st => Date.now() - st.mtimeMs < 60_000).catch(() => false))
+    const running = record ? !record.kept && record.pid !== process.pid && isAlive(record.pid) : namedPid ? Number(namedPid) !== process.pid && isAlive(Number(namedPid)) : young
+    result.push({
+      path: p, name: e.name, running, kept: record?.kept ?? false, record,
+    })
   }
 
   return result.sort((a, b) => a.name.localeCompare(b.name))
@@ -185,13 +194,13 @@ export async function listWorkspaces(workspacesRoot: string): Promise<LeftoverWo
 export async function cleanWorkspaces(workspacesRoot: string): Promise<{removed: LeftoverWorkspace[]; running: LeftoverWorkspace[]}> {
   const all = await listWorkspaces(workspacesRoot)
   const removed: LeftoverWorkspace[] = []
-  for (const ws of all.filter((w) => !w.running)) {
+  for (const ws of all.filter(w => !w.running)) {
     if (!(await exists(ws.path))) continue
     await removeInside(workspacesRoot, ws.path)
     removed.push(ws)
   }
 
-  return {removed, running: all.filter((w) => w.running)}
+  return {removed, running: all.filter(w => w.running)}
 }
 
 function isInside(root: string, p: string): boolean {

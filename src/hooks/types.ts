@@ -5,7 +5,7 @@
  */
 import type {Interfaces} from '@oclif/core'
 
-import type {PrepareRequest, PreparedRun} from '../core/prepare.js'
+import type {PreparedRun, PrepareRequest} from '../core/prepare.js'
 
 export type StagingPrepareOptions = {request: PrepareRequest}
 export type StagingTeardownOptions = {workspace: PreparedRun; keep: boolean; workspacesRoot: string}

@@ -6,7 +6,6 @@ export default class PulumiCancel extends IacCommand {
   static examples = [
     {description: 'Cancel the running update', command: '<%= config.bin %> <%= command.id %> -f redis.yaml'},
   ]
-
   static flags = pulumiStackFlag
   static target: IacTarget = {tool: 'pulumi', pulumi: 'cancel'}
 }

@@ -10,7 +10,6 @@ export default class PulumiDelete extends IacCommand {
     {description: 'Remove the stack', command: '<%= config.bin %> <%= command.id %> -f redis.yaml'},
     {description: 'Remove a stack that still has resources', command: '<%= config.bin %> pulumi rm -f redis.yaml --force'},
   ]
-
   static flags = {...pulumiStackFlag, force: Flags.boolean({summary: 'Remove the stack even if it still has resources (pulumi stack rm --force).'})}
   static target: IacTarget = {tool: 'pulumi', pulumi: 'delete'}
 }

@@ -6,7 +6,6 @@ export default class PulumiDestroy extends IacCommand {
   static examples = [
     {description: 'Destroy after confirmation', command: '<%= config.bin %> <%= command.id %> -f redis.yaml'},
   ]
-
   static flags = pulumiRunFlags
   static target: IacTarget = {tool: 'pulumi', pulumi: 'destroy'}
 }

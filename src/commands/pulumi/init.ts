@@ -7,7 +7,6 @@ export default class PulumiInit extends IacCommand {
     {description: 'Create the stack named by the manifest\'s labels', command: '<%= config.bin %> <%= command.id %> -f redis.yaml'},
     {description: 'Name the stack yourself', command: '<%= config.bin %> <%= command.id %> -f redis.yaml --stack acme/redis/dev'},
   ]
-
   static flags = pulumiStackFlag
   static target: IacTarget = {tool: 'pulumi', pulumi: 'init'}
 }

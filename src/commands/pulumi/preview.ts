@@ -7,7 +7,6 @@ export default class PulumiPreview extends IacCommand {
     {description: 'Preview the changes', command: '<%= config.bin %> <%= command.id %> -f redis.yaml'},
     {description: 'Preview with a module folder of your own', command: '<%= config.bin %> <%= command.id %> -f redis.yaml --module-dir ./my-module'},
   ]
-
   static flags = {...pulumiStackFlag, diff: pulumiRunFlags.diff}
   static target: IacTarget = {tool: 'pulumi', pulumi: 'preview'}
 }

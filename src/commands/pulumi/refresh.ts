@@ -6,7 +6,6 @@ export default class PulumiRefresh extends IacCommand {
   static examples = [
     {description: 'Refresh the state', command: '<%= config.bin %> <%= command.id %> -f redis.yaml --yes'},
   ]
-
   static flags = pulumiRunFlags
   static target: IacTarget = {tool: 'pulumi', pulumi: 'refresh'}
 }

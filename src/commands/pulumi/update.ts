@@ -9,7 +9,6 @@ export default class PulumiUpdate extends IacCommand {
     {description: 'Deploy without a prompt, two replicas', command: '<%= config.bin %> pulumi up -f redis.yaml --yes --set spec.container.replicas=2'},
     {description: 'Run an older module version once', command: '<%= config.bin %> <%= command.id %> -f redis.yaml --module-version v0.2.0'},
   ]
-
   static flags = pulumiRunFlags
   static target: IacTarget = {tool: 'pulumi', pulumi: 'update'}
 }

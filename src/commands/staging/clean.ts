@@ -9,7 +9,6 @@ export default class StagingClean extends StagingCommand {
     {description: 'Remove leftover workspaces', command: '<%= config.bin %> <%= command.id %>'},
     {description: 'Start over from an empty staging', command: '<%= config.bin %> <%= command.id %> --all --yes'},
   ]
-
   static flags = {
     all: Flags.boolean({summary: 'Also remove the staging clone (it is cloned again on next use).'}),
     yes: Flags.boolean({char: 'y', summary: 'Do not ask for confirmation.'}),
@@ -26,7 +25,7 @@ export default class StagingClean extends StagingCommand {
     const {removed, running} = await cleanWorkspaces(paths.workspaces)
     const stagingRemoved = flags.all ? await (await this.staging()).remove() : false
     if (flags.json) {
-      this.printJson({removed: removed.map((w) => w.path), skippedRunning: running.map((w) => w.path), stagingRemoved})
+      this.printJson({removed: removed.map(w => w.path), skippedRunning: running.map(w => w.path), stagingRemoved})
       return
     }
 

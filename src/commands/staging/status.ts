@@ -15,7 +15,7 @@ export default class StagingStatus extends StagingCommand {
     const {formatBytes} = await import('../../core/fsutil.js')
     const {paths} = await this.home()
     const status = await staging.status()
-    const workspaces = (await listWorkspaces(paths.workspaces)).map((w) => ({path: w.path, running: w.running, kept: w.kept}))
+    const workspaces = (await listWorkspaces(paths.workspaces)).map(w => ({path: w.path, running: w.running, kept: w.kept}))
     if (flags.json) {
       this.printJson({...status, workspaces})
       return
@@ -36,10 +36,10 @@ export default class StagingStatus extends StagingCommand {
       ['Work tree', `${status.headMatches ? 'at the selected commit' : `HEAD is ${status.headSha?.slice(0, 12) ?? 'unknown'}, not the selected commit`}, ${status.clean ? 'clean' : `${status.changedFiles.length} changed file(s)`}`],
       ['Size', `${formatBytes(status.sizeBytes)} in ${status.files} files`],
       ['Last fetch', status.fetchedAt ?? 'never'],
-      ['Workspaces', workspaces.length === 0 ? 'none' : `${workspaces.length} (${workspaces.filter((w) => w.running).length} running, ${workspaces.filter((w) => !w.running).length} left over)`],
+      ['Workspaces', workspaces.length === 0 ? 'none' : `${workspaces.length} (${workspaces.filter(w => w.running).length} running, ${workspaces.filter(w => !w.running).length} left over)`],
     ]
     if (status.pending) lines.push(['Interrupted', `a checkout of ${status.pending.ref} did not finish; the next staging command completes it`])
     for (const [k, v] of lines) this.log(`${`${k}:`.padEnd(13)}${v}`)
-    for (const w of workspaces.filter((w) => !w.running)) this.log(`  ${w.path}${w.kept ? ' (kept with --no-cleanup)' : ''}`)
+    for (const w of workspaces.filter(w => !w.running)) this.log(`  ${w.path}${w.kept ? ' (kept with --no-cleanup)' : ''}`)
   }
 }

@@ -9,7 +9,6 @@ export default class TofuApply extends IacCommand {
     {description: 'Apply in CI', command: '<%= config.bin %> <%= command.id %> -f bucket.yaml --auto-approve'},
     {description: 'Keep the workspace to inspect it', command: '<%= config.bin %> <%= command.id %> -f bucket.yaml --no-cleanup'},
   ]
-
   static flags = {...tofuBackendFlags, ...autoApproveFlag}
   static target: IacTarget = {tool: 'tofu', tofu: 'apply'}
 }

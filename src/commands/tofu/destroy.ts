@@ -7,7 +7,6 @@ export default class TofuDestroy extends IacCommand {
   static examples = [
     {description: 'Destroy after confirmation', command: '<%= config.bin %> <%= command.id %> -f bucket.yaml'},
   ]
-
   static flags = {...tofuBackendFlags, ...autoApproveFlag}
   static target: IacTarget = {tool: 'tofu', tofu: 'destroy'}
 }

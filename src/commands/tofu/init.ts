@@ -8,7 +8,6 @@ export default class TofuInit extends IacCommand {
     {description: 'Initialise with local state under the CLI home', command: '<%= config.bin %> <%= command.id %> -f bucket.yaml'},
     {description: 'Use an S3 backend', command: '<%= config.bin %> <%= command.id %> -f bucket.yaml --backend-type s3 --backend-config bucket=acme-state --backend-config key=dev/bucket.tfstate --backend-config region=eu-west-1'},
   ]
-
   static flags = tofuBackendFlags
   static target: IacTarget = {tool: 'tofu', tofu: 'init'}
 }

@@ -10,7 +10,6 @@ export default class TofuPlan extends IacCommand {
     {description: 'Plan the changes', command: '<%= config.bin %> <%= command.id %> -f bucket.yaml'},
     {description: 'Plan a destroy', command: '<%= config.bin %> <%= command.id %> -f bucket.yaml --destroy'},
   ]
-
   static flags = {...tofuBackendFlags, destroy: Flags.boolean({summary: 'Plan the destruction of everything (plan -destroy).'})}
   static target: IacTarget = {tool: 'tofu', tofu: 'plan'}
 }

@@ -7,7 +7,6 @@ export default class TofuRefresh extends IacCommand {
   static examples = [
     {description: 'Refresh the state', command: '<%= config.bin %> <%= command.id %> -f bucket.yaml'},
   ]
-
   static flags = tofuBackendFlags
   static target: IacTarget = {tool: 'tofu', tofu: 'refresh'}
 }

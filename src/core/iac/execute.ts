@@ -9,10 +9,14 @@ import type {Manifest} from '../manifest.js'
 import type {PreparedRun} from '../prepare.js'
 import type {SignalTrap} from '../signals.js'
 
-import {type ProviderConfig, credentialEnv, kubeconfigOf} from '../credentials.js'
-import {type ToolBinary, findBinary, runTool, which} from '../tools.js'
-import {type PulumiFlags, type PulumiOp, alignProjectName, isAlreadyExists, pulumiArgs, writeStackInput} from './pulumi.js'
-import {type TofuFlags, type TofuOp, prepareTofu} from './tofu.js'
+import {credentialEnv, kubeconfigOf, type ProviderConfig} from '../credentials.js'
+import {
+  findBinary, runTool, type ToolBinary, which,
+} from '../tools.js'
+import {
+  alignProjectName, isAlreadyExists, pulumiArgs, type PulumiFlags, type PulumiOp, writeStackInput,
+} from './pulumi.js'
+import {prepareTofu, type TofuFlags, type TofuOp} from './tofu.js'
 
 type Common = {
   manifest: Manifest
@@ -46,7 +50,9 @@ export async function executePulumi(run: PulumiExecution): Promise<number> {
   if (ws.source === 'staging') env.GOWORK = 'off'
   const args = pulumiArgs(run.op, run.fqdn, run.flags)
   run.announce(`Handing off to pulumi: pulumi ${args.join(' ')}  (in ${ws.moduleDir})`)
-  const {code, stderr} = await runTool({bin, args, cwd: ws.moduleDir, env, trap: run.trap, captureStderr: run.op === 'init'})
+  const {code, stderr} = await runTool({
+    bin, args, cwd: ws.moduleDir, env, trap: run.trap, captureStderr: run.op === 'init',
+  })
   if (run.op === 'init' && code !== 0 && isAlreadyExists(stderr)) return 0
   return code
 }
@@ -54,7 +60,9 @@ export async function executePulumi(run: PulumiExecution): Promise<number> {
 export async function executeTofu(run: TofuExecution): Promise<number> {
   const {bin, name} = await tofuBinary(run.binary, run.env, run.announce)
   const ws = run.workspace
-  const plan = await prepareTofu({op: run.op, manifest: run.manifest, flags: run.flags, moduleDir: ws.moduleDir, privateDir: ws.privateDir, stateDir: run.stateDir})
+  const plan = await prepareTofu({
+    op: run.op, manifest: run.manifest, flags: run.flags, moduleDir: ws.moduleDir, privateDir: ws.privateDir, stateDir: run.stateDir,
+  })
   const env: NodeJS.ProcessEnv = {...run.env}
   if (!env.TF_PLUGIN_CACHE_DIR) {
     await mkdir(run.pluginCacheDir, {recursive: true})
@@ -69,9 +77,13 @@ export async function executeTofu(run: TofuExecution): Promise<number> {
     Object.assign(env, credentialEnv(run.provider, kubeconfigPath))
   }
 
-  run.announce(`Handing off to ${name}: ${plan.steps.map((s) => `${name} ${s[0]}`).join(', then ')}  (in ${ws.moduleDir}${plan.statePath ? `, state ${plan.statePath}` : ''})`)
+  run.announce(`Handing off to ${name}: ${plan.steps.map(s => `${name} ${s[0]}`).join(', then ')}  (in ${ws.moduleDir}${plan.statePath ? `, state ${plan.statePath}` : ''})`)
+  // tofu and terraform ignore NO_COLOR (https://no-color.org); their -no-color flag does the same.
+  const noColor = Boolean(run.env.NO_COLOR)
   for (const args of plan.steps) {
-    const {code} = await runTool({bin, args, cwd: ws.moduleDir, env, trap: run.trap})
+    const {code} = await runTool({
+      bin, args: noColor ? [...args, '-no-color'] : args, cwd: ws.moduleDir, env, trap: run.trap,
+    })
     if (code !== 0 || run.trap.received) return code
   }
 

@@ -9,7 +9,7 @@ import type {ProviderConfig} from '../credentials.js'
 import type {Manifest} from '../manifest.js'
 
 import {InvalidInputError} from '../errors.js'
-import {LABELS, label} from '../manifest.js'
+import {label, LABELS} from '../manifest.js'
 import {validateStackId} from '../workspace.js'
 
 export type PulumiOp = 'cancel' | 'delete' | 'destroy' | 'init' | 'preview' | 'refresh' | 'update'
@@ -23,7 +23,7 @@ export type PulumiFlags = {stack?: string; yes?: boolean; diff?: boolean; force?
 export function stackFqdn(manifest: Manifest, flag?: string): {fqdn: string; from: 'flag' | 'labels'} {
   const fqdn = label(manifest, LABELS.stackFqdn)
   if (fqdn) return {fqdn: validateStackId(fqdn, `stack label ${LABELS.stackFqdn}`), from: 'labels'}
-  const parts = [LABELS.organization, LABELS.project, LABELS.stackName].map((l) => label(manifest, l))
+  const parts = [LABELS.organization, LABELS.project, LABELS.stackName].map(l => label(manifest, l))
   if (parts.every(Boolean)) return {fqdn: validateStackId(parts.join('/'), 'stack from the pulumi.project-planton.org labels'), from: 'labels'}
   if (flag) return {fqdn: validateStackId(flag, '--stack'), from: 'flag'}
   throw new InvalidInputError('no Pulumi stack: the manifest has no stack labels and --stack was not given', {
@@ -33,25 +33,25 @@ export function stackFqdn(manifest: Manifest, flag?: string): {fqdn: string; fro
 
 export function pulumiArgs(op: PulumiOp, fqdn: string, flags: PulumiFlags): string[] {
   switch (op) {
-    case 'init': {
-      return ['stack', 'init', fqdn]
-    }
+  case 'cancel': {
+    return ['cancel', '--stack', fqdn, '--yes']
+  }
 
-    case 'cancel': {
-      return ['cancel', '--stack', fqdn, '--yes']
-    }
+  case 'delete': {
+    return ['stack', 'rm', '--stack', fqdn, '--yes', ...(flags.force ? ['--force'] : [])]
+  }
 
-    case 'delete': {
-      return ['stack', 'rm', '--stack', fqdn, '--yes', ...(flags.force ? ['--force'] : [])]
-    }
+  case 'init': {
+    return ['stack', 'init', fqdn]
+  }
 
-    default: {
-      const verb = op === 'update' ? 'up' : op
-      const args = [verb, '--stack', fqdn]
-      if (flags.yes && op !== 'preview') args.push('--yes', '--skip-preview')
-      if (flags.diff) args.push('--diff')
-      return args
-    }
+  default: {
+    const verb = op === 'update' ? 'up' : op
+    const args = [verb, '--stack', fqdn]
+    if (flags.yes && op !== 'preview') args.push('--yes', '--skip-preview')
+    if (flags.diff) args.push('--diff')
+    return args
+  }
   }
 }
 
@@ -63,7 +63,9 @@ export function isAlreadyExists(stderr: string): boolean {
 /** Writes the stack input (`{target, provider_config}`) readable by the owner only; returns its path. */
 export async function writeStackInput(privateDir: string, manifest: Manifest, provider?: ProviderConfig): Promise<string> {
   const file = path.join(privateDir, 'stack-input.yaml')
+  // The stack input's field names are fixed by the modules (snake_case).
   const input: Record<string, unknown> = {target: manifest}
+  // eslint-disable-next-line camelcase
   if (provider) input.provider_config = provider.values
   await writeFile(file, stringify(input), {mode: 0o600})
   return file

@@ -3,13 +3,15 @@
  * (`init`, then the operation). Local state lives under the CLI's home, outside the disposable
  * workspace, so it survives cleanup and a later `destroy` finds it.
  */
-import {mkdir, readFile, readdir, writeFile} from 'node:fs/promises'
+import {
+  mkdir, readdir, readFile, writeFile,
+} from 'node:fs/promises'
 import path from 'node:path'
 
 import type {Manifest} from '../manifest.js'
 
 import {InvalidInputError} from '../errors.js'
-import {LABELS, label} from '../manifest.js'
+import {label, LABELS} from '../manifest.js'
 
 export type TofuOp = 'apply' | 'destroy' | 'init' | 'plan' | 'refresh'
 
@@ -76,29 +78,29 @@ export async function prepareTofu(opts: {
   const varFile = path.join(privateDir, 'terraform.tfvars.json')
   await writeFile(varFile, JSON.stringify({metadata: snakeKeys(manifest.metadata), spec: snakeKeys(manifest.spec ?? {})}, null, 2), {mode: 0o600})
 
-  const init = ['init', '-input=false', ...backendConfig.map((c) => `-backend-config=${c}`)]
+  const init = ['init', '-input=false', ...backendConfig.map(c => `-backend-config=${c}`)]
   const vars = [`-var-file=${varFile}`]
   const steps: string[][] = [init]
   switch (op) {
-    case 'plan': {
-      steps.push(['plan', '-input=false', ...vars, `-out=${path.join(privateDir, 'tfplan')}`, ...(flags.destroy ? ['-destroy'] : [])])
-      break
-    }
+  case 'apply':
+  case 'destroy': {
+    steps.push([op, ...vars, ...(flags.autoApprove ? ['-auto-approve'] : [])])
+    break
+  }
 
-    case 'apply':
-    case 'destroy': {
-      steps.push([op, ...vars, ...(flags.autoApprove ? ['-auto-approve'] : [])])
-      break
-    }
+  case 'init': {
+    break
+  }
 
-    case 'refresh': {
-      steps.push(['refresh', '-input=false', ...vars])
-      break
-    }
+  case 'plan': {
+    steps.push(['plan', '-input=false', ...vars, `-out=${path.join(privateDir, 'tfplan')}`, ...(flags.destroy ? ['-destroy'] : [])])
+    break
+  }
 
-    case 'init': {
-      break
-    }
+  case 'refresh': {
+    steps.push(['refresh', '-input=false', ...vars])
+    break
+  }
   }
 
   return {steps, statePath}
@@ -115,9 +117,7 @@ async function declaresBackend(moduleDir: string): Promise<boolean> {
 
 /** Manifest keys are camelCase; module variables are snake_case. */
 export function snakeKeys(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map((v) => snakeKeys(v))
+  if (Array.isArray(value)) return value.map(v => snakeKeys(v))
   if (value === null || typeof value !== 'object') return value
-  return Object.fromEntries(
-    Object.entries(value).map(([k, v]) => [k.includes('/') || k.includes('.') ? k : k.replaceAll(/([a-z\d])([A-Z])/g, '$1_$2').toLowerCase(), k === 'labels' ? v : snakeKeys(v)]),
-  )
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k.includes('/') || k.includes('.') ? k : k.replaceAll(/([a-z\d])([A-Z])/g, '$1_$2').toLowerCase(), k === 'labels' ? v : snakeKeys(v)]))
 }

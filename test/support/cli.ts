@@ -1,0 +1,144 @@
+// Runs the built CLI (bin/run.js) as a child process, the way a user runs it, in a sandbox with
+// its own HOME and PROJECT_PLANTON_HOME.
+import {type ChildProcess, spawn} from 'node:child_process'
+import {createHash} from 'node:crypto'
+import {existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, readlinkSync} from 'node:fs'
+import path from 'node:path'
+import {fileURLToPath} from 'node:url'
+
+import {type Upstream, makeTempDir} from './upstream.js'
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
+export const RUN_JS = path.join(ROOT, 'bin', 'run.js')
+
+export type Sandbox = {
+  /** the user's HOME */
+  home: string
+  /** PROJECT_PLANTON_HOME */
+  plantonHome: string
+  /** staging clone */
+  clone: string
+  env: NodeJS.ProcessEnv
+}
+
+/** A fresh HOME and CLI home, pointed at `upstream`. The parent's GIT_* variables are dropped. */
+export function sandbox(upstream?: Upstream | string, extraEnv: NodeJS.ProcessEnv = {}): Sandbox {
+  const home = makeTempDir('pp-home-')
+  const plantonHome = path.join(home, '.project-planton')
+  const env: NodeJS.ProcessEnv = {}
+  for (const [k, v] of Object.entries(process.env)) {
+    if (!k.startsWith('GIT_') && !k.startsWith('PROJECT_PLANTON_') && !k.startsWith('PULUMI_STAND_IN')) env[k] = v
+  }
+
+  Object.assign(env, {
+    HOME: home,
+    PROJECT_PLANTON_HOME: plantonHome,
+    NO_COLOR: '1',
+    OCLIF_SKIP_NEW_VERSION_CHECK: 'true',
+    TF_IN_AUTOMATION: '1',
+  })
+  delete env.TF_CLI_CONFIG_FILE
+  delete env.NODE_OPTIONS
+  if (upstream) env.PROJECT_PLANTON_REPO_URL = typeof upstream === 'string' ? upstream : upstream.url
+  Object.assign(env, extraEnv)
+  return {home, plantonHome, clone: path.join(plantonHome, 'staging', 'project-planton'), env}
+}
+
+export type CliResult = {code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string}
+
+export type RunningCli = {
+  child: ChildProcess
+  stdout(): string
+  stderr(): string
+  /** resolves when stdout+stderr match `re` (rejects after `timeoutMs`) */
+  waitFor(re: RegExp, timeoutMs?: number): Promise<void>
+  done: Promise<CliResult>
+}
+
+export function startCli(args: string[], opts: {env: NodeJS.ProcessEnv; cwd?: string; input?: string}): RunningCli {
+  const child = spawn(process.execPath, [RUN_JS, ...args], {
+    cwd: opts.cwd ?? ROOT,
+    env: opts.env,
+    stdio: ['pipe', 'pipe', 'pipe'],
+  })
+  let stdout = ''
+  let stderr = ''
+  const waiters: Array<() => void> = []
+  const poke = () => {
+    for (const w of waiters.splice(0)) w()
+  }
+
+  child.stdout!.on('data', (d: Buffer) => {
+    stdout += d.toString()
+    poke()
+  })
+  child.stderr!.on('data', (d: Buffer) => {
+    stderr += d.toString()
+    poke()
+  })
+  if (opts.input === undefined) child.stdin!.end()
+  else child.stdin!.end(opts.input)
+  const done = new Promise<CliResult>((resolve) => {
+    child.on('close', (code, signal) => {
+      poke()
+      resolve({code, signal, stdout, stderr})
+    })
+  })
+  return {
+    child,
+    stdout: () => stdout,
+    stderr: () => stderr,
+    done,
+    waitFor(re, timeoutMs = 30_000) {
+      return new Promise((resolve, reject) => {
+        const started = Date.now()
+        const check = () => {
+          if (re.test(stdout + stderr)) return resolve()
+          if (child.exitCode !== null || child.signalCode !== null) return reject(new Error(`exited before ${re}: ${stdout}${stderr}`))
+          if (Date.now() - started > timeoutMs) return reject(new Error(`timed out waiting for ${re}: ${stdout}${stderr}`))
+          waiters.push(check)
+          setTimeout(check, 200)
+        }
+
+        check()
+      })
+    },
+  }
+}
+
+export async function runCli(args: string[], opts: {env: NodeJS.ProcessEnv; cwd?: string; input?: string}): Promise<CliResult> {
+  return startCli(args, opts).done
+}
+
+/** Path → content hash (or symlink target, or mode) of every entry below `dir`: equal maps = byte-identical trees. */
+export function hashTree(dir: string): Record<string, string> {
+  const out: Record<string, string> = {}
+  if (!existsSync(dir)) return out
+  const walk = (d: string) => {
+    for (const name of readdirSync(d).sort()) {
+      const p = path.join(d, name)
+      const rel = path.relative(dir, p)
+      const st = lstatSync(p)
+      if (st.isSymbolicLink()) out[rel] = `link:${readlinkSync(p)}`
+      else if (st.isDirectory()) {
+        out[rel] = `dir:${(st.mode & 0o777).toString(8)}`
+        walk(p)
+      } else out[rel] = `${(st.mode & 0o777).toString(8)}:${createHash('sha256').update(readFileSync(p)).digest('hex')}`
+    }
+  }
+
+  walk(dir)
+  return out
+}
+
+/** A folder with a marker file, to check that nothing touches it. */
+export function sentinelDir(parent: string, name = 'sentinel'): string {
+  const dir = path.join(parent, name)
+  mkdirSync(dir, {recursive: true})
+  return dir
+}
+
+export function workspacesOf(sb: Sandbox): string[] {
+  const dir = path.join(sb.plantonHome, 'workspaces')
+  return existsSync(dir) ? readdirSync(dir) : []
+}
