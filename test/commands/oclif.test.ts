@@ -1,0 +1,109 @@
+// The commands through oclif in-process (@oclif/test runs the sources): help, topics, aliases,
+// flag validation, and the staging hooks that another plugin could observe.
+import {Config} from '@oclif/core'
+import {runCommand, runHook} from '@oclif/test'
+import {expect} from 'chai'
+import {existsSync, readdirSync, writeFileSync} from 'node:fs'
+import path from 'node:path'
+
+import {homePaths} from '../../src/core/home.js'
+import {parseManifest} from '../../src/core/manifest.js'
+import {ROOT, sandbox} from '../support/cli.js'
+import {TF_MODULE_REDIS, createUpstream, removeTempDirs} from '../support/upstream.js'
+
+describe('commands in-process', () => {
+  const saved = {...process.env}
+  afterEach(() => {
+    for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k]
+    Object.assign(process.env, saved)
+  })
+  after(removeTempDirs)
+
+  function useSandbox() {
+    const up = createUpstream()
+    const sb = sandbox(up)
+    Object.assign(process.env, {HOME: sb.home, PROJECT_PLANTON_HOME: sb.plantonHome, PROJECT_PLANTON_REPO_URL: up.url})
+    return {sb, up}
+  }
+
+  it('lists the topics and the unified commands in the root help', async () => {
+    const {stdout} = await runCommand(['--help'], {root: ROOT})
+    for (const word of ['staging', 'pulumi', 'tofu', 'apply', 'plan', 'destroy', 'refresh', 'init']) expect(stdout).to.contain(word)
+  })
+
+  it('teaches with examples in command help', async () => {
+    const {stdout} = await runCommand(['staging:checkout', '--help'], {root: ROOT})
+    expect(stdout).to.contain('checkout v0.2.1')
+    expect(stdout).to.contain('latest')
+    expect(stdout).to.contain('ALIASES')
+    const tofu = await runCommand(['tofu:apply', '--help'], {root: ROOT})
+    for (const flag of ['--manifest', '--set', '--module-dir', '--module-version', '--no-cleanup', '--auto-approve', '--aws-provider-config']) expect(tofu.stdout).to.contain(flag)
+  })
+
+  it('runs staging pull and status through the space separator and the aliases', async () => {
+    const {up} = useSandbox()
+    const pull = await runCommand(['staging', 'pull', '--json'], {root: ROOT})
+    expect(pull.error).to.equal(undefined)
+    expect(JSON.parse(pull.stdout)).to.include({action: 'cloned', sha: up.sha('main')})
+    const status = await runCommand(['modules-version', '--json'], {root: ROOT})
+    expect(JSON.parse(status.stdout)).to.include({ref: 'main', headMatches: true})
+  })
+
+  it('refuses a bad version with exit code 2 before touching anything', async () => {
+    const {sb} = useSandbox()
+    // (runCommand splits its arguments on spaces: this one has none)
+    const {error, stderr} = await runCommand(['staging:checkout', '--', '--upload-pack=touch'], {root: ROOT})
+    expect(error?.oclif?.exit).to.equal(2)
+    expect(stderr).to.contain('invalid version')
+    expect(existsSync(sb.plantonHome)).to.equal(false)
+  })
+
+  it('requires a manifest for IaC commands', async () => {
+    const {error} = await runCommand(['tofu:plan'], {root: ROOT})
+    expect(error?.message).to.match(/Missing required flag manifest/)
+  })
+
+  it('prepares and tears down a workspace through the staging hooks', async () => {
+    const {sb} = useSandbox()
+    const config = await Config.load(ROOT)
+    const paths = homePaths(sb.plantonHome)
+    const manifest = parseManifest('apiVersion: kubernetes.project-planton.org/v1\nkind: KubernetesRedis\nmetadata: {name: hooked}\n', 'm.yaml')
+    const lines: string[] = []
+    const prepared = await runHook(
+      'staging:prepare',
+      {
+        request: {
+          tool: 'tofu',
+          manifest,
+          stackId: 'kubernetesredis/hooked',
+          paths,
+          url: process.env.PROJECT_PLANTON_REPO_URL!,
+          cliVersion: config.version,
+          command: 'test',
+          report: (l: string) => lines.push(l),
+        },
+      },
+      {root: ROOT},
+    )
+    const ws = (prepared.result as {successes: Array<{result: {moduleDir: string; root: string; files: number}}>}).successes[0].result
+    expect(ws.moduleDir).to.equal(path.join(ws.root, 'tree', TF_MODULE_REDIS))
+    expect(readdirSync(ws.moduleDir)).to.include('main.tf')
+    expect(ws.files).to.be.greaterThan(2)
+    expect(lines.join('\n')).to.contain('Cloning')
+    writeFileSync(path.join(ws.moduleDir, 'scratch'), 'x')
+
+    await runHook('staging:teardown', {workspace: ws, keep: false, workspacesRoot: paths.workspaces}, {root: ROOT})
+    expect(existsSync(ws.root)).to.equal(false)
+  })
+
+  it('reports a failing prepare hook as an error, not as a silent success', async () => {
+    useSandbox()
+    const manifestFile = path.join(process.env.HOME!, 'bad.yaml')
+    writeFileSync(manifestFile, 'apiVersion: kubernetes.project-planton.org/v1\nkind: NoSuchKind\nmetadata: {name: x}\n')
+    const {error, stderr} = await runCommand(['tofu:plan', '-f', manifestFile], {root: ROOT})
+    expect(error?.oclif?.exit).to.equal(2)
+    expect(stderr).to.contain('unknown kind NoSuchKind')
+    const workspaces = path.join(process.env.PROJECT_PLANTON_HOME!, 'workspaces')
+    expect(existsSync(workspaces) ? readdirSync(workspaces) : []).to.deep.equal([])
+  })
+})
