@@ -180,20 +180,21 @@ export abstract class IacCommand extends PlantonCommand {
     trap: import('../core/signals.js').SignalTrap,
     paths: PreparedRunPaths,
   ): Promise<number> {
-    const [{label, LABELS}, {readProviderConfig, PROVIDERS}, {providerOf}, execute] = await Promise.all([
+    const [{label, LABELS}, {loadCredentials, PROVIDERS}, {providerOf}, execute] = await Promise.all([
       import('../core/manifest.js'),
       import('../core/credentials.js'),
       import('../core/modules.js'),
       import('../core/iac/execute.js'),
     ])
-    const provider = providerOf(manifest)
-    const specific = provider && (PROVIDERS as readonly string[]).includes(provider) ? (flags[`${provider}-provider-config`] as string | undefined) : undefined
-    const credentialFile = specific ?? (flags['provider-config'] as string | undefined)
-    const providerConfig = credentialFile && provider && (PROVIDERS as readonly string[]).includes(provider) ? await readProviderConfig(provider as never, credentialFile) : undefined
+    const providers = await loadCredentials(
+      providerOf(manifest),
+      flags['provider-config'] as string | undefined,
+      Object.fromEntries(PROVIDERS.map(p => [p, flags[`${p}-provider-config`] as string | undefined])),
+    )
     const common = {
       manifest,
       workspace: prepared,
-      provider: providerConfig,
+      providers,
       kubeContext: (flags['kube-context'] as string | undefined) ?? label(manifest, LABELS.kubeContext),
       env: process.env,
       trap,

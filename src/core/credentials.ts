@@ -115,3 +115,23 @@ export function kubeconfigOf(config: ProviderConfig): string | undefined {
   if (inline) return inline
   return config.values.apiVersion && config.values.clusters ? JSON.stringify(config.values) : undefined
 }
+
+/**
+ * The credential files of a run, read: `--<provider>-provider-config` for each provider given, and
+ * `--provider-config` for the manifest's own provider. The manifest provider's comes first: it is
+ * the `provider_config` of a Pulumi stack input.
+ */
+export async function loadCredentials(manifestProvider: string | undefined, generic: string | undefined, perProvider: Partial<Record<Provider, string>>): Promise<ProviderConfig[]> {
+  const own = PROVIDERS.find(p => p === manifestProvider)
+  if (generic && !own) {
+    throw new InvalidInputError(`--provider-config: the manifest's provider ${JSON.stringify(manifestProvider ?? '')} takes no credentials file`, {
+      hint: `Use the flag of a provider instead: ${PROVIDERS.map(p => `--${p}-provider-config`).join(', ')}.`,
+    })
+  }
+
+  const files = new Map<Provider, string>()
+  if (own && generic) files.set(own, generic)
+  for (const p of PROVIDERS) if (perProvider[p]) files.set(p, perProvider[p]!)
+  const order = [...files.keys()].sort((a, b) => Number(b === own) - Number(a === own))
+  return Promise.all(order.map(p => readProviderConfig(p, files.get(p)!)))
+}

@@ -9,14 +9,16 @@ import path from 'node:path'
 import {homePaths} from '../../src/core/home.js'
 import {parseManifest} from '../../src/core/manifest.js'
 import {ROOT, sandbox} from '../support/cli.js'
-import {TF_MODULE_REDIS, createUpstream, removeTempDirs} from '../support/upstream.js'
+import {createUpstream, removeTempDirs, TF_MODULE_REDIS} from '../support/upstream.js'
 
 describe('commands in-process', () => {
   const saved = {...process.env}
+
   afterEach(() => {
     for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k]
     Object.assign(process.env, saved)
   })
+
   after(removeTempDirs)
 
   function useSandbox() {

@@ -17,14 +17,18 @@ describe('provider credentials', () => {
 
   it('maps AWS credentials (snake_case or camelCase) to AWS_* variables', async () => {
     const snake = await readProviderConfig('aws', file('aws.yaml', 'access_key_id: AKIA1\nsecret_access_key: s3cret\nregion: eu-west-1\n'))
-    expect(credentialEnv(snake)).to.deep.equal({AWS_ACCESS_KEY_ID: 'AKIA1', AWS_SECRET_ACCESS_KEY: 's3cret', AWS_REGION: 'eu-west-1', AWS_DEFAULT_REGION: 'eu-west-1'})
+    expect(credentialEnv(snake)).to.deep.equal({
+      AWS_ACCESS_KEY_ID: 'AKIA1', AWS_SECRET_ACCESS_KEY: 's3cret', AWS_REGION: 'eu-west-1', AWS_DEFAULT_REGION: 'eu-west-1',
+    })
     const camel = await readProviderConfig('aws', file('aws2.yaml', 'accessKeyId: AKIA2\nsecretAccessKey: x\nsessionToken: t\n'))
     expect(credentialEnv(camel)).to.deep.equal({AWS_ACCESS_KEY_ID: 'AKIA2', AWS_SECRET_ACCESS_KEY: 'x', AWS_SESSION_TOKEN: 't'})
   })
 
   it('maps Azure, GCP, Confluent, Atlas, Auth0, Snowflake, OpenFGA and Cloudflare', async () => {
     const cases: Array<[Parameters<typeof readProviderConfig>[0], string, Record<string, string>]> = [
-      ['azure', 'client_id: c\nclient_secret: s\ntenant_id: t\nsubscription_id: u\n', {ARM_CLIENT_ID: 'c', ARM_CLIENT_SECRET: 's', ARM_TENANT_ID: 't', ARM_SUBSCRIPTION_ID: 'u'}],
+      ['azure', 'client_id: c\nclient_secret: s\ntenant_id: t\nsubscription_id: u\n', {
+        ARM_CLIENT_ID: 'c', ARM_CLIENT_SECRET: 's', ARM_TENANT_ID: 't', ARM_SUBSCRIPTION_ID: 'u',
+      }],
       ['gcp', `service_account_key_base64: ${Buffer.from('{"type":"service_account"}').toString('base64')}\n`, {GOOGLE_CREDENTIALS: '{"type":"service_account"}'}],
       ['confluent', 'api_key: k\napi_secret: s\n', {CONFLUENT_CLOUD_API_KEY: 'k', CONFLUENT_CLOUD_API_SECRET: 's'}],
       ['atlas', 'public_key: p\nprivate_key: q\n', {MONGODB_ATLAS_PUBLIC_KEY: 'p', MONGODB_ATLAS_PRIVATE_KEY: 'q'}],

@@ -2,9 +2,11 @@ import {expect} from 'chai'
 import {mkdirSync} from 'node:fs'
 import path from 'node:path'
 
-import {computeClosure, goImports, pulumiClosure} from '../../src/core/goclosure.js'
 import {GitRepository} from '../../src/core/git.js'
-import {PULUMI_MODULE_AWSS3BUCKET, PULUMI_MODULE_REDIS, UNRELATED_GO_DIR, createUpstream, makeTempDir, removeTempDirs} from '../support/upstream.js'
+import {computeClosure, goImports, pulumiClosure} from '../../src/core/goclosure.js'
+import {
+  createUpstream, makeTempDir, PULUMI_MODULE_AWSS3BUCKET, PULUMI_MODULE_REDIS, removeTempDirs, UNRELATED_GO_DIR,
+} from '../support/upstream.js'
 
 describe('Go import closure', () => {
   after(removeTempDirs)
@@ -33,26 +35,26 @@ func main() { fmt.Println("import \\"not/an/import\\"") }
     const repo = new GitRepository(up.dir)
     const sha = up.sha('main')
     const closure = await computeClosure(repo, sha, PULUMI_MODULE_REDIS)
-    const paths = closure.entries!.map((e) => e.path).sort()
+    const paths = closure.entries!.map(e => e.path).sort()
     expect(paths).to.include('go.mod')
     expect(paths).to.include('go.sum')
     expect(paths).to.include(`${PULUMI_MODULE_REDIS}/Pulumi.yaml`)
     expect(paths).to.include(`${PULUMI_MODULE_REDIS}/main.go`)
     expect(paths).to.include(`${PULUMI_MODULE_REDIS}/module/main.go`)
     // transitive: module → pulumimodule/provider/kubernetes → pulumimodule/common
-    expect(paths.some((p) => p.startsWith('pkg/iac/pulumi/pulumimodule/provider/kubernetes/'))).to.equal(true)
-    expect(paths.some((p) => p.startsWith('pkg/iac/pulumi/pulumimodule/common/'))).to.equal(true)
-    expect(paths.some((p) => p.startsWith('apis/org/project_planton/shared/'))).to.equal(true)
+    expect(paths.some(p => p.startsWith('pkg/iac/pulumi/pulumimodule/provider/kubernetes/'))).to.equal(true)
+    expect(paths.some(p => p.startsWith('pkg/iac/pulumi/pulumimodule/common/'))).to.equal(true)
+    expect(paths.some(p => p.startsWith('apis/org/project_planton/shared/'))).to.equal(true)
     // not imported
-    expect(paths.some((p) => p.startsWith(`${UNRELATED_GO_DIR}/`))).to.equal(false)
-    expect(paths.some((p) => p.startsWith('pkg/iac/pulumi/pulumimodule/provider/aws/'))).to.equal(false)
-    expect(paths.some((p) => p.includes('/iac/tf/'))).to.equal(false)
-    expect(paths.some((p) => p.includes('awss3bucket'))).to.equal(false)
+    expect(paths.some(p => p.startsWith(`${UNRELATED_GO_DIR}/`))).to.equal(false)
+    expect(paths.some(p => p.startsWith('pkg/iac/pulumi/pulumimodule/provider/aws/'))).to.equal(false)
+    expect(paths.some(p => p.includes('/iac/tf/'))).to.equal(false)
+    expect(paths.some(p => p.includes('awss3bucket'))).to.equal(false)
 
     const aws = await computeClosure(repo, sha, PULUMI_MODULE_AWSS3BUCKET)
-    const awsPaths = aws.entries!.map((e) => e.path)
-    expect(awsPaths.some((p) => p.startsWith('pkg/iac/pulumi/pulumimodule/provider/aws/'))).to.equal(true)
-    expect(awsPaths.some((p) => p.startsWith('pkg/iac/pulumi/pulumimodule/provider/kubernetes/'))).to.equal(false)
+    const awsPaths = aws.entries!.map(e => e.path)
+    expect(awsPaths.some(p => p.startsWith('pkg/iac/pulumi/pulumimodule/provider/aws/'))).to.equal(true)
+    expect(awsPaths.some(p => p.startsWith('pkg/iac/pulumi/pulumimodule/provider/kubernetes/'))).to.equal(false)
   })
 
   it('takes whole package folders and what //go:embed names, not nested packages or other data', async () => {
@@ -71,7 +73,7 @@ func main() { fmt.Println("import \\"not/an/import\\"") }
       'data and nested package',
     )
     const closure = await computeClosure(new GitRepository(up.dir), sha, PULUMI_MODULE_REDIS)
-    const paths = closure.entries!.map((e) => e.path)
+    const paths = closure.entries!.map(e => e.path)
     expect(paths).to.include.members([
       'pkg/iac/pulumi/pulumimodule/common/templates/values.yaml',
       'pkg/iac/pulumi/pulumimodule/common/static/deep/logo.svg',
@@ -95,6 +97,6 @@ func main() { fmt.Println("import \\"not/an/import\\"") }
     const first = await pulumiClosure(repo, sha, PULUMI_MODULE_REDIS, cache)
     // Break the repository: a cached closure must not need it.
     const second = await pulumiClosure(new GitRepository(path.join(cache, 'missing')), sha, PULUMI_MODULE_REDIS, cache)
-    expect(second.entries!.map((e) => e.path).sort()).to.deep.equal(first.entries!.map((e) => e.path).sort())
+    expect(second.entries!.map(e => e.path).sort()).to.deep.equal(first.entries!.map(e => e.path).sort())
   })
 })

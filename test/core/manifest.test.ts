@@ -1,8 +1,8 @@
 import {expect} from 'chai'
 
 import {InvalidInputError} from '../../src/core/errors.js'
-import {parseManifest} from '../../src/core/manifest.js'
 import {snakeKeys} from '../../src/core/iac/tofu.js'
+import {parseManifest} from '../../src/core/manifest.js'
 
 const GOOD = `apiVersion: kubernetes.project-planton.org/v1
 kind: KubernetesPostgres
@@ -72,10 +72,12 @@ describe('manifest', () => {
   })
 
   it('turns camelCase keys into snake_case for tofu variables, but not label keys', () => {
+    /* eslint-disable camelcase */
     expect(snakeKeys({diskSize: '1Gi', container: {maxReplicas: 2}, labels: {'project-planton.org/x': 'y', someLabel: 'z'}})).to.deep.equal({
       disk_size: '1Gi',
       container: {max_replicas: 2},
       labels: {'project-planton.org/x': 'y', someLabel: 'z'},
-    })
+      /* eslint-enable camelcase */
+  })
   })
 })

@@ -1,11 +1,17 @@
 // Where modules come from (--local-module) and what the tofu binary is handed: arguments, backend,
 // variables, plugin cache and credentials, recorded by a stand-in tofu.
 import {expect} from 'chai'
-import {chmodSync, existsSync, readFileSync, writeFileSync} from 'node:fs'
+import {
+  chmodSync, existsSync, readFileSync, writeFileSync,
+} from 'node:fs'
 import path from 'node:path'
 
-import {type Sandbox, hashTree, runCli, sandbox} from '../support/cli.js'
-import {TF_MODULE_REDIS, type Upstream, createUpstream, makeTempDir, manifestYaml, removeTempDirs} from '../support/upstream.js'
+import {
+  hashTree, runCli, type Sandbox, sandbox,
+} from '../support/cli.js'
+import {
+  createUpstream, makeTempDir, manifestYaml, removeTempDirs, TF_MODULE_REDIS, type Upstream,
+} from '../support/upstream.js'
 
 type TofuRecord = {argv: string[]; cwd: string; env: Record<string, string | undefined>; files: string[]}
 
@@ -23,19 +29,21 @@ fs.appendFileSync(${JSON.stringify(log)}, JSON.stringify({argv: process.argv.sli
 `,
   )
   chmodSync(bin, 0o755)
-  return {bin, records: () => (existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as TofuRecord) : [])}
+  return {bin, records: () => (existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n').map(l => JSON.parse(l) as TofuRecord) : [])}
 }
 
 describe('module sources and the tofu hand-off', () => {
   let up: Upstream
   let sb: Sandbox
   let manifest: string
+
   beforeEach(() => {
     up = createUpstream()
     sb = sandbox(up)
     manifest = path.join(sb.home, 'redis.yaml')
     writeFileSync(manifest, manifestYaml({name: 'redis-src', labels: {'project-planton.org/provisioner': 'tofu'}, spec: {container: {replicas: 2, diskSize: '1Gi'}}}))
   })
+
   after(removeTempDirs)
 
   it('hands tofu init then plan with the backend, variables, plugin cache and AWS credentials', async () => {
@@ -50,8 +58,8 @@ describe('module sources and the tofu hand-off', () => {
     expect(init.argv).to.deep.equal(['init', '-input=false', `-backend-config=path=${state}`, '-no-color'])
     expect(plan.argv[0]).to.equal('plan')
     expect(plan.argv).to.include('-input=false')
-    const varFile = plan.argv.find((a) => a.startsWith('-var-file='))!.slice('-var-file='.length)
-    expect(plan.argv.find((a) => a.startsWith('-out='))).to.match(/private\/tfplan$/)
+    const varFile = plan.argv.find(a => a.startsWith('-var-file='))!.slice('-var-file='.length)
+    expect(plan.argv.find(a => a.startsWith('-out='))).to.match(/private\/tfplan$/)
     expect(init.cwd.endsWith(TF_MODULE_REDIS)).to.equal(true)
     expect(init.files).to.include.members(['main.tf', '_project_planton_backend.tf'])
     expect(plan.env).to.deep.equal({
@@ -71,7 +79,7 @@ describe('module sources and the tofu hand-off', () => {
     const mine = makeTempDir('pp-plugins-')
     const r = await runCli(['tofu:init', '-f', manifest], {env: {...sb.env, PROJECT_PLANTON_TOFU_BIN: tofu.bin, TF_PLUGIN_CACHE_DIR: mine}})
     expect(r.code, r.stderr).to.equal(0)
-    expect(tofu.records().map((c) => c.env.TF_PLUGIN_CACHE_DIR)).to.deep.equal([mine])
+    expect(tofu.records().map(c => c.env.TF_PLUGIN_CACHE_DIR)).to.deep.equal([mine])
   })
 
   it('--local-module takes the module from a local checkout and leaves it untouched', async () => {

@@ -1,9 +1,15 @@
 import {expect} from 'chai'
-import {chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync} from 'node:fs'
+import {
+  chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync,
+} from 'node:fs'
 import path from 'node:path'
 
-import {type Sandbox, runCli, sandbox, startCli} from '../support/cli.js'
-import {FEATURE_BRANCH, type Upstream, createUpstream, makeTempDir, markerFiles, removeTempDirs} from '../support/upstream.js'
+import {
+  runCli, type Sandbox, sandbox, startCli,
+} from '../support/cli.js'
+import {
+  createUpstream, FEATURE_BRANCH, makeTempDir, markerFiles, removeTempDirs, type Upstream,
+} from '../support/upstream.js'
 
 type Status = {exists: boolean; ref?: string; kind?: string; tag?: string; sha?: string; headSha?: string; headMatches: boolean; clean?: boolean; url: string; fetchedAt?: string}
 
@@ -27,9 +33,11 @@ function workTreeVersion(sb: Sandbox): string {
 
 describe('staging commands', () => {
   let up: Upstream
+
   beforeEach(() => {
     up = createUpstream()
   })
+
   after(removeTempDirs)
 
   it('first pull clones, selects the default branch, and status reports the SHA', async () => {
@@ -38,7 +46,9 @@ describe('staging commands', () => {
     const r = await ok(sb, 'staging:pull')
     expect(r.stderr).to.match(/Cloned staging at main \([\da-f]{12}\)/)
     const s = await status(sb)
-    expect(s).to.include({exists: true, ref: 'main', kind: 'branch', sha: up.sha('main'), headSha: up.sha('main'), headMatches: true, clean: true, url: up.url})
+    expect(s).to.include({
+      exists: true, ref: 'main', kind: 'branch', sha: up.sha('main'), headSha: up.sha('main'), headMatches: true, clean: true, url: up.url,
+    })
     expect(readFileSync(path.join(sb.plantonHome, 'staging', '.version'), 'utf8').trim()).to.equal('main')
     expect(workTreeVersion(sb)).to.equal('main-3')
     // No local branch is kept: branches are read from origin/* and cannot go stale.
@@ -129,7 +139,7 @@ describe('staging commands', () => {
     const sb = sandbox(up)
     await ok(sb, 'staging:pull')
     await ok(sb, 'staging:checkout', 'v0.2.0')
-    const fetchedAt = (await status(sb)).fetchedAt
+    const {fetchedAt} = await status(sb)
     renameSync(up.dir, `${up.dir}-gone`)
     try {
       const again = await ok(sb, 'staging:checkout', 'v0.2.0', '--json')
@@ -183,7 +193,9 @@ describe('staging commands', () => {
       const r = await cli(sb, 'staging:pull')
       expect(r.code).to.not.equal(0)
       expect(r.stderr).to.match(/unreachable/)
-      expect(await status(sb)).to.deep.include({sha: before.sha, ref: before.ref, fetchedAt: before.fetchedAt, headMatches: true})
+      expect(await status(sb)).to.deep.include({
+        sha: before.sha, ref: before.ref, fetchedAt: before.fetchedAt, headMatches: true,
+      })
     } finally {
       renameSync(`${up.dir}-gone`, up.dir)
     }
@@ -198,7 +210,9 @@ describe('staging commands', () => {
     const r = await ok(sb, 'staging:pull')
     expect(r.stderr).to.contain('not a usable clone')
     expect(existsSync(path.join(stagingRoot, '.tmp-clone-999-dead'))).to.equal(false)
-    expect(await status(sb)).to.include({ref: 'main', sha: up.sha('main'), headMatches: true, clean: true})
+    expect(await status(sb)).to.include({
+      ref: 'main', sha: up.sha('main'), headMatches: true, clean: true,
+    })
   })
 
   it('two cold pulls at once both succeed with one clone', async () => {
@@ -230,7 +244,7 @@ await withStagingLock(homePaths(process.env.PROJECT_PLANTON_HOME), {command: 'ho
     )
     const {spawn} = await import('node:child_process')
     const h = spawn(process.execPath, [holderScript], {env: sb.env, stdio: ['pipe', 'pipe', 'inherit']})
-    await new Promise<void>((resolve) => {
+    await new Promise<void>(resolve => {
       h.stdout!.on('data', (d: Buffer) => d.toString().includes('holding') && resolve())
     })
     const waiting = startCli(['staging:checkout', 'v0.1.0'], {env: sb.env})
@@ -321,7 +335,9 @@ await withStagingLock(homePaths(process.env.PROJECT_PLANTON_HOME), {command: 'ho
     await ok(sb, 'staging:pull')
     const leftover = path.join(sb.plantonHome, 'workspaces', 'old-run')
     mkdirSync(leftover, {recursive: true})
-    writeFileSync(path.join(leftover, 'run.json'), JSON.stringify({pid: 999_999_999, command: 'x', stack: 'x', startedAt: '2026-01-01T00:00:00Z'}))
+    writeFileSync(path.join(leftover, 'run.json'), JSON.stringify({
+      pid: 999_999_999, command: 'x', stack: 'x', startedAt: '2026-01-01T00:00:00Z',
+    }))
     const refused = await cli(sb, 'staging:clean', '--all')
     expect(refused.code).to.not.equal(0)
     expect(refused.stderr).to.contain('--yes')

@@ -21,7 +21,8 @@ import {prepareTofu, type TofuFlags, type TofuOp} from './tofu.js'
 type Common = {
   manifest: Manifest
   workspace: PreparedRun
-  provider?: ProviderConfig
+  /** credentials given for this run; the one of the manifest's provider first */
+  providers: ProviderConfig[]
   kubeContext?: string
   env: NodeJS.ProcessEnv
   trap: SignalTrap
@@ -43,7 +44,7 @@ export async function executePulumi(run: PulumiExecution): Promise<number> {
   const bin = await findBinary('pulumi', run.env)
   const ws = run.workspace
   if (ws.layout !== 'in-place') await alignProjectName(ws.moduleDir, run.fqdn)
-  const stackInput = await writeStackInput(ws.privateDir, run.manifest, run.provider)
+  const stackInput = await writeStackInput(ws.privateDir, run.manifest, run.providers[0])
   const env: NodeJS.ProcessEnv = {...run.env, STACK_INPUT_YAML_FILE: stackInput}
   if (run.kubeContext) env.KUBE_CTX = run.kubeContext
   // Staging workspaces build against the repository's root go.mod; a go.work must not interfere.
@@ -70,11 +71,12 @@ export async function executeTofu(run: TofuExecution): Promise<number> {
   }
 
   if (run.kubeContext) env.KUBE_CTX = run.kubeContext
-  if (run.provider) {
-    const kubeconfig = kubeconfigOf(run.provider)
+  // Every provider given becomes variables: a module may use more than its own (EKS needs AWS).
+  for (const provider of run.providers) {
+    const kubeconfig = kubeconfigOf(provider)
     const kubeconfigPath = kubeconfig ? path.join(ws.privateDir, 'kubeconfig') : undefined
     if (kubeconfig && kubeconfigPath) await writeFile(kubeconfigPath, kubeconfig, {mode: 0o600})
-    Object.assign(env, credentialEnv(run.provider, kubeconfigPath))
+    Object.assign(env, credentialEnv(provider, kubeconfigPath))
   }
 
   run.announce(`Handing off to ${name}: ${plan.steps.map(s => `${name} ${s[0]}`).join(', then ')}  (in ${ws.moduleDir}${plan.statePath ? `, state ${plan.statePath}` : ''})`)
