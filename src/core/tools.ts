@@ -4,8 +4,8 @@
  */
 import {spawn} from 'node:child_process'
 import {constants} from 'node:fs'
-import {constants as osConstants} from 'node:os'
 import {access} from 'node:fs/promises'
+import {constants as osConstants} from 'node:os'
 import path from 'node:path'
 
 import type {SignalTrap} from './signals.js'

@@ -39,6 +39,8 @@ export function sandbox(upstream?: Upstream | string, extraEnv: NodeJS.ProcessEn
   })
   delete env.TF_CLI_CONFIG_FILE
   delete env.NODE_OPTIONS
+  // mocha sets NODE_ENV=test; a user's shell does not.
+  delete env.NODE_ENV
   if (upstream) env.PROJECT_PLANTON_REPO_URL = typeof upstream === 'string' ? upstream : upstream.url
   Object.assign(env, extraEnv)
   return {home, plantonHome, clone: path.join(plantonHome, 'staging', 'project-planton'), env}
