@@ -324,10 +324,12 @@ export class Staging {
     // One line per stage and per 10%: enough to see progress, few enough for a CI log.
     let last = ''
     return ({stage, percent}) => {
-      const step = `${stage} ${Math.floor(percent / 10) * 10}`
-      if (step === last) return
+      // "remote: Counting/Compressing objects" is the upstream preparing the pack.
+      const what = stage === 'remote' ? 'upstream packing' : stage
+      const step = `${what} ${Math.floor(percent / 10) * 10}`
+      if (step === last && percent !== 100) return
       last = step
-      this.opts.onProgress?.(`${verb} ${this.opts.url}: ${stage} ${percent}%`)
+      this.opts.onProgress?.(`${verb} ${this.opts.url}: ${what} ${percent}%`)
     }
   }
 
