@@ -2,31 +2,18 @@
 // no progress; NO_COLOR removes colour from our output and the tool's; DEBUG=project-planton* shows
 // the git commands on stderr and leaves stdout alone.
 import {expect} from 'chai'
-import {accessSync, constants, writeFileSync} from 'node:fs'
+import {writeFileSync} from 'node:fs'
 import path from 'node:path'
 
-import {runCli, sandbox, workspacesOf} from '../support/cli.js'
+import {
+  onPath, runCli, sandbox, workspacesOf,
+} from '../support/cli.js'
 import {
   createUpstream, manifestYaml, removeTempDirs, type Upstream,
 } from '../support/upstream.js'
 
 // eslint-disable-next-line no-control-regex
 const ESC = /\u001B\[/
-
-function onPath(name: string): string | undefined {
-  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
-    if (!dir) continue
-    const candidate = path.join(dir, name)
-    try {
-      accessSync(candidate, constants.X_OK)
-      return candidate
-    } catch {
-      // not in this folder
-    }
-  }
-
-  return undefined
-}
 
 /** The sandbox environment as a colour terminal would have it, with or without NO_COLOR. */
 function colourEnv(env: NodeJS.ProcessEnv, noColor: boolean): NodeJS.ProcessEnv {

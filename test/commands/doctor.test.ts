@@ -3,12 +3,12 @@
 import {expect} from 'chai'
 import {execFileSync} from 'node:child_process'
 import {
-  accessSync, constants, mkdirSync, symlinkSync, writeFileSync,
+  accessSync, mkdirSync, symlinkSync, writeFileSync,
 } from 'node:fs'
 import path from 'node:path'
 
 import {
-  type CliResult, runCli, type Sandbox, sandbox,
+  type CliResult, onPath, runCli, type Sandbox, sandbox,
 } from '../support/cli.js'
 import {
   createUpstream, makeTempDir, removeTempDirs, TF_MODULE_REDIS, type Upstream,
@@ -16,21 +16,6 @@ import {
 
 type Check = {id: string; status: 'error' | 'ok' | 'warn'; message: string; fix?: string; details?: Record<string, unknown>}
 type Report = {ok: boolean; errors: number; warnings: number; home: string; url: string; checks: Check[]}
-
-function onPath(name: string): string | undefined {
-  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
-    if (!dir) continue
-    const candidate = path.join(dir, name)
-    try {
-      accessSync(candidate, constants.X_OK)
-      return candidate
-    } catch {
-      // not in this folder
-    }
-  }
-
-  return undefined
-}
 
 function gitIsOlderThan2451(): boolean {
   const [major, minor, patch] = (/(\d+)\.(\d+)\.(\d+)/.exec(execFileSync('git', ['--version'], {encoding: 'utf8'})) ?? []).slice(1).map(Number)

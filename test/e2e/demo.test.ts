@@ -2,28 +2,11 @@
 // HOME, no PROJECT_PLANTON_* settings, no network, the real terraform or tofu from PATH.
 import {expect} from 'chai'
 import {spawn} from 'node:child_process'
-import {
-  accessSync, constants, existsSync, symlinkSync,
-} from 'node:fs'
+import {existsSync, symlinkSync} from 'node:fs'
 import path from 'node:path'
 
-import {hashTree, ROOT} from '../support/cli.js'
+import {hashTree, onPath, ROOT} from '../support/cli.js'
 import {makeTempDir, removeTempDirs} from '../support/upstream.js'
-
-function onPath(name: string): string | undefined {
-  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
-    if (!dir) continue
-    const candidate = path.join(dir, name)
-    try {
-      accessSync(candidate, constants.X_OK)
-      return candidate
-    } catch {
-      // not in this folder
-    }
-  }
-
-  return undefined
-}
 
 function newcomerEnv(home: string): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {}

@@ -6,12 +6,12 @@
 import {expect} from 'chai'
 import {spawn} from 'node:child_process'
 import {
-  accessSync, constants, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync,
+  existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync,
 } from 'node:fs'
 import path from 'node:path'
 
 import {
-  type CliResult, ROOT, type Sandbox, sandbox, workspacesOf,
+  type CliResult, onPath, ROOT, type Sandbox, sandbox, workspacesOf,
 } from '../support/cli.js'
 import {
   createUpstream, makeTempDir, manifestYaml, removeTempDirs, type Upstream,
@@ -20,21 +20,6 @@ import {
 const PLUGINS_VERSION = '5.5.2'
 const CORE_VERSION = '4.14.0'
 const PACKAGE = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {name: string; version: string}
-
-function onPath(name: string): string | undefined {
-  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
-    if (!dir) continue
-    const candidate = path.join(dir, name)
-    try {
-      accessSync(candidate, constants.X_OK)
-      return candidate
-    } catch {
-      // not in this folder
-    }
-  }
-
-  return undefined
-}
 
 function run(command: string, args: string[], opts: {cwd: string; env: NodeJS.ProcessEnv}): Promise<CliResult> {
   return new Promise((resolve, reject) => {

@@ -2,13 +2,13 @@
 // (none can be installed here); the CLI finds it first on PATH, or through PROJECT_PLANTON_PULUMI_BIN.
 import {expect} from 'chai'
 import {
-  accessSync, constants, existsSync, mkdirSync, readdirSync, writeFileSync,
+  existsSync, mkdirSync, readdirSync, writeFileSync,
 } from 'node:fs'
 import path from 'node:path'
 import {parse, stringify} from 'yaml'
 
 import {
-  type CliResult, hashTree, runCli, type Sandbox, sandbox, startCli, workspacesOf,
+  type CliResult, hashTree, onPath, runCli, type Sandbox, sandbox, startCli, workspacesOf,
 } from '../support/cli.js'
 import {installPulumiStandIn, type PulumiRecord, readRecords} from '../support/pulumi-stand-in.js'
 import {
@@ -17,21 +17,6 @@ import {
 
 const FQDN = 'acme/redis/dev'
 const FQDN_LABELS = {'project-planton.org/provisioner': 'pulumi', 'pulumi.project-planton.org/stack.fqdn': FQDN}
-
-function onPath(name: string, pathValue = process.env.PATH ?? ''): string | undefined {
-  for (const dir of pathValue.split(path.delimiter)) {
-    if (!dir) continue
-    const candidate = path.join(dir, name)
-    try {
-      accessSync(candidate, constants.X_OK)
-      return candidate
-    } catch {
-      // not in this folder
-    }
-  }
-
-  return undefined
-}
 
 function expectOk(result: CliResult): void {
   expect(result.code, `exit code; stderr:\n${result.stderr}\nstdout:\n${result.stdout}`).to.equal(0)

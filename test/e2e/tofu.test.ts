@@ -2,12 +2,12 @@
 // with the real terraform (or tofu) binary, keeping local state under the CLI home.
 import {expect} from 'chai'
 import {
-  accessSync, constants, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync,
+  existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync,
 } from 'node:fs'
 import path from 'node:path'
 
 import {
-  type CliResult, hashTree, ROOT, runCli, type Sandbox, sandbox, workspacesOf,
+  type CliResult, hashTree, onPath, ROOT, runCli, type Sandbox, sandbox, workspacesOf,
 } from '../support/cli.js'
 import {
   createUpstream, exportTree, makeTempDir, manifestYaml, markerAt, removeTempDirs, TF_MODULE_REDIS, type Upstream,
@@ -16,21 +16,6 @@ import {
 type TfState = {
   outputs: Record<string, {value: unknown}>
   resources: Array<{type: string; instances: Array<{attributes: {input: {value: {name: string; replicas: number}}}}>}>
-}
-
-function onPath(name: string): string | undefined {
-  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
-    if (!dir) continue
-    const candidate = path.join(dir, name)
-    try {
-      accessSync(candidate, constants.X_OK)
-      return candidate
-    } catch {
-      // not in this folder
-    }
-  }
-
-  return undefined
 }
 
 // terraform prints colours even with NO_COLOR; assertions read the plain text.

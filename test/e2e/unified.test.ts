@@ -1,13 +1,11 @@
 // End-to-end: the unified commands (apply, plan/preview, destroy/delete, refresh, init) route to
 // pulumi or to tofu/terraform by the manifest's project-planton.org/provisioner label.
 import {expect} from 'chai'
-import {
-  accessSync, constants, existsSync, readFileSync, writeFileSync,
-} from 'node:fs'
+import {existsSync, readFileSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 
 import {
-  type CliResult, runCli, type Sandbox, sandbox, workspacesOf,
+  type CliResult, onPath, runCli, type Sandbox, sandbox, workspacesOf,
 } from '../support/cli.js'
 import {installPulumiStandIn, type PulumiRecord, readRecords} from '../support/pulumi-stand-in.js'
 import {
@@ -15,21 +13,6 @@ import {
 } from '../support/upstream.js'
 
 const FQDN = 'acme/redis/dev'
-
-function onPath(name: string): string | undefined {
-  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
-    if (!dir) continue
-    const candidate = path.join(dir, name)
-    try {
-      accessSync(candidate, constants.X_OK)
-      return candidate
-    } catch {
-      // not in this folder
-    }
-  }
-
-  return undefined
-}
 
 function plain(text: string): string {
   // eslint-disable-next-line no-control-regex

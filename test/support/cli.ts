@@ -2,11 +2,13 @@
 // its own HOME and PROJECT_PLANTON_HOME.
 import {type ChildProcess, spawn} from 'node:child_process'
 import {createHash} from 'node:crypto'
-import {existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, readlinkSync} from 'node:fs'
+import {
+  accessSync, constants, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync,
+} from 'node:fs'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 
-import {type Upstream, makeTempDir} from './upstream.js'
+import {makeTempDir, type Upstream} from './upstream.js'
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 export const RUN_JS = path.join(ROOT, 'bin', 'run.js')
@@ -43,7 +45,9 @@ export function sandbox(upstream?: Upstream | string, extraEnv: NodeJS.ProcessEn
   delete env.NODE_ENV
   if (upstream) env.PROJECT_PLANTON_REPO_URL = typeof upstream === 'string' ? upstream : upstream.url
   Object.assign(env, extraEnv)
-  return {home, plantonHome, clone: path.join(plantonHome, 'staging', 'project-planton'), env}
+  return {
+    home, plantonHome, clone: path.join(plantonHome, 'staging', 'project-planton'), env,
+  }
 }
 
 export type CliResult = {code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string}
@@ -80,10 +84,12 @@ export function startCli(args: string[], opts: {env: NodeJS.ProcessEnv; cwd?: st
   })
   if (opts.input === undefined) child.stdin!.end()
   else child.stdin!.end(opts.input)
-  const done = new Promise<CliResult>((resolve) => {
+  const done = new Promise<CliResult>(resolve => {
     child.on('close', (code, signal) => {
       poke()
-      resolve({code, signal, stdout, stderr})
+      resolve({
+        code, signal, stdout, stderr,
+      })
     })
   })
   return {
@@ -123,9 +129,9 @@ export function hashTree(dir: string): Record<string, string> {
       const st = lstatSync(p)
       if (st.isSymbolicLink()) out[rel] = `link:${readlinkSync(p)}`
       else if (st.isDirectory()) {
-        out[rel] = `dir:${(st.mode & 0o777).toString(8)}`
+        out[rel] = `dir:${(st.mode % 0o1000).toString(8)}`
         walk(p)
-      } else out[rel] = `${(st.mode & 0o777).toString(8)}:${createHash('sha256').update(readFileSync(p)).digest('hex')}`
+      } else out[rel] = `${(st.mode % 0o1000).toString(8)}:${createHash('sha256').update(readFileSync(p)).digest('hex')}`
     }
   }
 
@@ -143,4 +149,20 @@ export function sentinelDir(parent: string, name = 'sentinel'): string {
 export function workspacesOf(sb: Sandbox): string[] {
   const dir = path.join(sb.plantonHome, 'workspaces')
   return existsSync(dir) ? readdirSync(dir) : []
+}
+
+/** The executable `name` on `pathValue` (PATH by default), or undefined. */
+export function onPath(name: string, pathValue = process.env.PATH ?? ''): string | undefined {
+  for (const dir of pathValue.split(path.delimiter)) {
+    if (!dir) continue
+    const candidate = path.join(dir, name)
+    try {
+      accessSync(candidate, constants.X_OK)
+      return candidate
+    } catch {
+      // not in this folder
+    }
+  }
+
+  return undefined
 }
