@@ -32,6 +32,18 @@ export abstract class PlantonCommand extends Command {
       throw new Errors.ExitError(error.exitCode)
     }
 
+    // A full or read-only disk while writing under the home: Node's message does not say where or what to do.
+    const {code} = error as NodeJS.ErrnoException
+    if (code === 'ENOSPC' || code === 'EDQUOT' || code === 'EROFS') {
+      const {resolveHome} = await import('../core/home.js')
+      const what = code === 'EROFS' ? 'the file system is read-only' : 'no space left on the device'
+      this.logToStderr(`Error: ${what} while writing under ${resolveHome()} (${error.message})`)
+      this.logToStderr(code === 'EROFS'
+        ? 'Make that folder writable, or set PROJECT_PLANTON_HOME to a writable folder.'
+        : 'Free some space (`project-planton staging clean` removes workspaces left behind), or set PROJECT_PLANTON_HOME to a bigger disk.')
+      throw new Errors.ExitError(1)
+    }
+
     return super.catch(error)
   }
 }

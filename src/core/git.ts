@@ -58,7 +58,7 @@ const PASS_THROUGH = new Set([
   'GIT_TRACE_PACKET',
 ])
 
-const NOT_FOR_GIT = new Set(['EDITOR', 'VISUAL', 'PAGER', 'SSH_ASKPASS', 'PREFIX'])
+const NOT_FOR_GIT = new Set(['EDITOR', 'PAGER', 'PREFIX', 'SSH_ASKPASS', 'VISUAL'])
 
 /** The environment git runs with. */
 export function gitEnvironment(parent: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
@@ -155,7 +155,8 @@ function wrap(what: string, error: unknown): StagingError {
 }
 
 function firstLine(message: string): string {
-  const lines = message.split('\n').map(l => l.trim()).filter(Boolean)
+  // Progress lines end in \r, so git's own message can follow one on the same \n-line.
+  const lines = message.split(/[\r\n]+/).map(l => l.trim()).filter(Boolean)
   return lines.find(l => /^(fatal|error):/.test(l)) ?? lines[0] ?? 'git failed'
 }
 

@@ -70,6 +70,10 @@ function validateManifest(data: Record<string, unknown>, source: string): Manife
 
   if (typeof data.apiVersion !== 'string' || !data.apiVersion.trim()) missing('apiVersion')
   if (typeof data.kind !== 'string' || !data.kind.trim()) missing('kind')
+  if (!/^[A-Za-z][A-Za-z\d]*$/.test(data.kind as string)) {
+    throw new InvalidInputError(`${source}: invalid kind ${JSON.stringify(data.kind)}: a kind is a CamelCase name such as KubernetesRedis`)
+  }
+
   const metadata = data.metadata as Record<string, unknown> | undefined
   if (!metadata || typeof metadata !== 'object' || Array.isArray(metadata)) missing('metadata')
   if (typeof metadata!.name !== 'string' || !(metadata!.name as string).trim()) missing('metadata.name')

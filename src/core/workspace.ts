@@ -64,11 +64,18 @@ export async function createWorkspace(workspacesRoot: string, stackId: string, r
   const ws: Workspace = {
     root, tree: path.join(root, 'tree'), moduleDir: path.join(root, 'tree'), privateDir: path.join(root, 'private'), files: 0, bytes: 0,
   }
-  await writeFile(path.join(root, 'run.json'), JSON.stringify({
-    ...record, pid: process.pid, stack: stackId, startedAt: new Date().toISOString(),
-  } satisfies RunRecord))
-  await mkdir(ws.tree)
-  await mkdir(ws.privateDir, {mode: 0o700})
+  try {
+    await writeFile(path.join(root, 'run.json'), JSON.stringify({
+      ...record, pid: process.pid, stack: stackId, startedAt: new Date().toISOString(),
+    } satisfies RunRecord))
+    await mkdir(ws.tree)
+    await mkdir(ws.privateDir, {mode: 0o700})
+  } catch (error) {
+    // A full or failing disk must not leave a half-made workspace behind.
+    await removeInside(workspacesRoot, root)
+    throw error
+  }
+
   return ws
 }
 
@@ -181,7 +188,7 @@ export async function listWorkspaces(workspacesRoot: string): Promise<LeftoverWo
     // the folder's name (`…-<time>-<pid>-<hex>`); only a name without one falls back to its age.
     const namedPid = /-[\da-z]+-(\d+)-[\da-f]{6}$/.exec(e.name)?.[1]
     const young = !record && !namedPid && (await lstat(p).then(st => Date.now() - st.mtimeMs < 60_000).catch(() => false))
-    const running = record ? !record.kept && record.pid !== process.pid && isAlive(record.pid) : namedPid ? Number(namedPid) !== process.pid && isAlive(Number(namedPid)) : young
+    const running = record ? !record.kept && record.pid !== process.pid && isAlive(record.pid) : (namedPid ? Number(namedPid) !== process.pid && isAlive(Number(namedPid)) : young)
     result.push({
       path: p, name: e.name, running, kept: record?.kept ?? false, record,
     })

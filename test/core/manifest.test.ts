@@ -51,6 +51,12 @@ describe('manifest', () => {
     expect(rejects('kind: K\nmetadata: {name: x}\n').message).to.contain('apiVersion is missing')
   })
 
+  it('rejects a kind that is not a CamelCase name (it becomes part of paths)', () => {
+    for (const kind of ['../../etc', 'a/b', '/abs', 'Kind With Space', '9Lives']) {
+      expect(rejects(`apiVersion: a/v1\nkind: "${kind}"\nmetadata: {name: x}\n`).message, kind).to.contain('invalid kind')
+    }
+  })
+
   it('rejects labels that are not strings', () => {
     expect(rejects('apiVersion: a/v1\nkind: K\nmetadata: {name: x, labels: {a: [1]}}\n').message).to.contain('label a must be a string')
   })
@@ -78,6 +84,6 @@ describe('manifest', () => {
       container: {max_replicas: 2},
       labels: {'project-planton.org/x': 'y', someLabel: 'z'},
       /* eslint-enable camelcase */
-  })
+    })
   })
 })
