@@ -8,7 +8,12 @@ import {makeTempDir, removeTempDirs} from '../support/upstream.js'
 
 describe('provider credentials', () => {
   after(removeTempDirs)
-  const dir = makeTempDir('pp-creds-')
+  // Made when the suite runs: temporary folders of other suites are removed after them.
+  let dir: string
+
+  before(() => {
+    dir = makeTempDir('pp-creds-')
+  })
   const file = (name: string, text: string) => {
     const p = path.join(dir, name)
     writeFileSync(p, text)
