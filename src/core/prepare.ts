@@ -82,6 +82,7 @@ export async function prepareRun(req: PrepareRequest): Promise<PreparedRun> {
   const key = req.tool === 'tofu' || !req.fullTree ? snapshotKey([resolved.sha, req.tool, CLOSURE_VERSION, req.manifest.apiVersion, req.manifest.kind]) : undefined
   const snapshot = key ? await readSnapshot(req.paths.cache, key) : undefined
   const modulePath = snapshot?.index.modulePath ?? (await locateModule(gitTree(repo, resolved.sha), req.manifest, req.tool))
+  report(`Module ${modulePath}${snapshot ? ' (from the snapshot of this commit)' : ''}`)
 
   const ws = await createWorkspace(req.paths.workspaces, req.stackId, {command: req.command, sha: resolved.sha, source: 'staging'})
   try {
