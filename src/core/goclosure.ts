@@ -18,7 +18,8 @@ import {writeFileAtomic} from './fsutil.js'
 
 export type Closure = {entries?: TreeEntry[]; reason?: string; packages?: number}
 
-export const CACHE_VERSION = 1
+// Bumped whenever what a closure contains changes: cached closures and snapshots then go stale.
+export const CACHE_VERSION = 2
 
 export async function pulumiClosure(repo: GitRepository, sha: string, modulePath: string, cacheDir: string): Promise<Closure> {
   const key = createHash('sha256').update(`${CACHE_VERSION}\0${sha}\0${modulePath}`).digest('hex').slice(0, 32)
@@ -56,9 +57,12 @@ export async function computeClosure(repo: GitRepository, sha: string, modulePat
 
   const reader = repo.objectReader()
   try {
-    const modulePathDecl = /^\s*module\s+("?)([^\s"]+)\1/m.exec((await reader.read(goMod.oid)).toString('utf8'))
+    const goModText = (await reader.read(goMod.oid)).toString('utf8')
+    const modulePathDecl = /^\s*module\s+("?)([^\s"]+)\1/m.exec(goModText)
     if (!modulePathDecl) return {reason: 'go.mod declares no module path'}
     const goModule = modulePathDecl[2]
+    // `replace x => ./local/dir` in go.mod: the build reads those folders too.
+    const replaced = [...goModText.matchAll(/=>\s*(\.{1,2}\/\S+)/g)].map(m => path.posix.normalize(m[1]))
 
     const packages = new Set<string>()
     const embeds: Array<{dir: string; pattern: string}> = []
@@ -86,7 +90,7 @@ export async function computeClosure(repo: GitRepository, sha: string, modulePat
     const embedded = embeds.map(({dir, pattern}) => embedMatcher(dir, pattern))
     for (const e of all) {
       const dir = path.posix.dirname(e.path)
-      if (e.path.startsWith(`${modulePath}/`) || packages.has(dir) || embedded.some(m => m(e.path))) wanted.add(e)
+      if (e.path.startsWith(`${modulePath}/`) || packages.has(dir) || embedded.some(m => m(e.path)) || replaced.some(r => e.path.startsWith(`${r}/`))) wanted.add(e)
     }
 
     return {entries: [...wanted], packages: packages.size}
@@ -98,7 +102,9 @@ export async function computeClosure(repo: GitRepository, sha: string, modulePat
 /** The import paths of a Go source file (only its import declarations are read). */
 export function goImports(source: string): string[] {
   // Imports precede every other declaration: read no further than the first one.
-  const header = source.split(/^(?:func|type|var|const)\b/m)[0]
+  // (search stops at the first one; split would scan, and copy, megabytes of generated code)
+  const end = source.search(/^(?:func|type|var|const)\b/m)
+  const header = end === -1 ? source : source.slice(0, end)
   const code = header.replaceAll(/\/\*[\s\S]*?\*\//g, ' ').replaceAll(/\/\/[^\n]*/g, '')
   const imports: string[] = []
   const decl = /\bimport\s*(\(([^)]*)\)|(?:[\w.]+\s+)?"([^"]+)")/g
