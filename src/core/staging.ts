@@ -370,8 +370,6 @@ export class Staging {
     try {
       await cloneRepository(this.opts.url, tmp, {env: this.env, signal: this.opts.signal, onProgress: this.progress('Cloning')})
       const git = new GitRepository(tmp, {env: this.env, signal: this.opts.signal})
-      await git.setConfig('gc.auto', '0')
-      await git.setConfig('core.hooksPath', '/dev/null')
       const selected = await this.initialSelection(git)
       await git.checkout(selected.sha, true)
       // Staging keeps no local branches: branches are read from origin/*, so none can go stale.
