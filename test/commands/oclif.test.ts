@@ -8,7 +8,7 @@ import path from 'node:path'
 
 import {homePaths} from '../../src/core/home.js'
 import {parseManifest} from '../../src/core/manifest.js'
-import {ROOT, sandbox} from '../support/cli.js'
+import {ROOT, runCli, sandbox} from '../support/cli.js'
 import {createUpstream, removeTempDirs, TF_MODULE_REDIS} from '../support/upstream.js'
 
 describe('commands in-process', () => {
@@ -31,6 +31,13 @@ describe('commands in-process', () => {
   it('lists the topics and the unified commands in the root help', async () => {
     const {stdout} = await runCommand(['--help'], {root: ROOT})
     for (const word of ['staging', 'pulumi', 'tofu', 'apply', 'plan', 'destroy', 'refresh', 'init']) expect(stdout).to.contain(word)
+  })
+
+  it('answers --version in the same words as oclif, without loading it', async () => {
+    const config = await Config.load(ROOT)
+    const r = await runCli(['--version'], {env: sandbox().env})
+    expect(r.code).to.equal(0)
+    expect(r.stdout.trim()).to.equal(config.userAgent)
   })
 
   it('teaches with examples in command help', async () => {
