@@ -344,8 +344,12 @@ await withStagingLock(homePaths(process.env.PROJECT_PLANTON_HOME), {command: 'ho
     expect(existsSync(sb.clone)).to.equal(true)
     expect(existsSync(leftover)).to.equal(true)
 
+    const cacheDir = path.join(sb.plantonHome, 'cache', 'snapshots', 'some-commit')
+    mkdirSync(cacheDir, {recursive: true})
+    writeFileSync(path.join(cacheDir, 'main.tf'), 'x'.repeat(100))
     const cleaned = await ok(sb, 'staging:clean', '--json')
-    expect(JSON.parse(cleaned.stdout).removed).to.deep.equal([leftover])
+    expect(JSON.parse(cleaned.stdout)).to.deep.include({removed: [leftover], cacheBytesFreed: 100})
+    expect(existsSync(path.join(sb.plantonHome, 'cache'))).to.equal(false)
     const all = await ok(sb, 'staging:clean', '--all', '--yes')
     expect(all.stdout).to.contain('Removed staging')
     expect(existsSync(sb.clone)).to.equal(false)

@@ -3,7 +3,7 @@ import {Flags} from '@oclif/core'
 import {StagingCommand} from '../../base/staging-command.js'
 
 export default class StagingClean extends StagingCommand {
-  static summary = 'Remove workspaces left behind by runs; with --all, the staging clone too.'
+  static summary = 'Remove workspaces left behind by runs and the cache of module exports; with --all, the staging clone too.'
   static description = 'Workspaces of runs that are still going are left alone. --all asks for confirmation before deleting the clone; without a terminal it needs --yes.'
   static examples = [
     {description: 'Remove leftover workspaces', command: '<%= config.bin %> <%= command.id %>'},
@@ -24,12 +24,19 @@ export default class StagingClean extends StagingCommand {
     const {cleanWorkspaces} = await import('../../core/workspace.js')
     const {removed, running} = await cleanWorkspaces(paths.workspaces)
     const stagingRemoved = flags.all ? await (await this.staging()).remove() : false
+    // Per-commit snapshots and closures are only a cache; runs going may be copying from them.
+    const {formatBytes, removeInside, treeSize} = await import('../../core/fsutil.js')
+    const cacheBytes = running.length === 0 ? (await treeSize(paths.cache)).bytes : 0
+    if (running.length === 0) await removeInside(paths.home, paths.cache)
     if (flags.json) {
-      this.printJson({removed: removed.map(w => w.path), skippedRunning: running.map(w => w.path), stagingRemoved})
+      this.printJson({
+        removed: removed.map(w => w.path), skippedRunning: running.map(w => w.path), stagingRemoved, cacheBytesFreed: cacheBytes,
+      })
       return
     }
 
     this.log(`Removed ${removed.length} workspace(s)${running.length > 0 ? `; left ${running.length} of runs still going` : ''}.`)
+    if (running.length === 0) this.log(`Freed ${formatBytes(cacheBytes)} of cached module exports.`)
     if (flags.all) this.log(stagingRemoved ? `Removed staging ${paths.clone}.` : 'Staging was not cloned.')
   }
 
