@@ -21,6 +21,11 @@ export default [
     },
   },
   {
+    // npm does publish bin/run.js ("files" lists /bin with !/bin/dev.js); the rule misreads the negation.
+    files: ['bin/run.js'],
+    rules: {'n/no-unpublished-bin': 'off'},
+  },
+  {
     files: ['test/**/*.ts', 'bench/**/*.ts'],
     rules: {
       'no-unused-expressions': 'off',

@@ -4,38 +4,20 @@
 // The pack runs in a copy of the project's sources (node_modules linked): prepack rebuilds dist/ from
 // scratch, and doing that in the working copy would pull dist/ away from anything else running it.
 import {expect} from 'chai'
-import {execFileSync, spawn} from 'node:child_process'
+import {execFileSync} from 'node:child_process'
 import {
   copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync,
 } from 'node:fs'
 import path from 'node:path'
 
 import {
-  type CliResult, ROOT, type Sandbox, sandbox,
+  ROOT, runProgram, type Sandbox, sandbox,
 } from '../support/cli.js'
 import {createUpstream, makeTempDir, removeTempDirs} from '../support/upstream.js'
 
 type PackJson = Array<{filename: string; files: Array<{path: string}>; version: string; name: string}>
 
 const PACKAGE = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {files: string[]; name: string; version: string}
-
-function run(command: string, args: string[], opts: {cwd: string; env: NodeJS.ProcessEnv}): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, {cwd: opts.cwd, env: opts.env, stdio: ['ignore', 'pipe', 'pipe']})
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (d: Buffer) => {
-      stdout += d.toString()
-    })
-    child.stderr.on('data', (d: Buffer) => {
-      stderr += d.toString()
-    })
-    child.on('error', reject)
-    child.on('close', (code, signal) => resolve({
-      code, signal, stdout, stderr,
-    }))
-  })
-}
 
 function copyTree(from: string, to: string): void {
   mkdirSync(to, {recursive: true})
@@ -71,7 +53,7 @@ describe('e2e: npm pack, install the tarball, run it', function () {
 
   before(async () => {
     source = projectCopy()
-    const pack = await run('npm', ['pack', '--json', '--prefer-offline', '--loglevel=error'], {cwd: source, env: npmEnv()})
+    const pack = await runProgram('npm', ['pack', '--json', '--prefer-offline', '--loglevel=error'], {cwd: source, env: npmEnv()})
     expect(pack.code, pack.stderr).to.equal(0)
     // Lifecycle scripts print to stdout too; the JSON document is the last thing npm writes.
     packed = (JSON.parse(pack.stdout.slice(pack.stdout.lastIndexOf('\n[\n') + 1)) as PackJson)[0]
@@ -110,7 +92,7 @@ describe('e2e: npm pack, install the tarball, run it', function () {
   it('installs into an empty folder and runs with npx: --version, staging status --json, staging pull', async function () {
     const consumer = makeTempDir('pp-consumer-')
     writeFileSync(path.join(consumer, 'package.json'), '{"name": "consumer", "version": "1.0.0", "private": true}\n')
-    const install = await run('npm', ['install', tarball, '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error'], {cwd: consumer, env: npmEnv()})
+    const install = await runProgram('npm', ['install', tarball, '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error'], {cwd: consumer, env: npmEnv()})
     if (install.code !== 0 && /ENOTFOUND|ECONNREFUSED|ETIMEDOUT|EAI_AGAIN/.test(install.stderr)) {
       console.log(`      skipped: the registry is unreachable and the npm cache lacks a dependency:\n${install.stderr}`)
       this.skip()
@@ -124,7 +106,7 @@ describe('e2e: npm pack, install the tarball, run it', function () {
     const env = {...sb.env}
     delete env.NODE_ENV
     // `--` keeps npx from reading the CLI's own flags (--version) as its own.
-    const npx = (args: string[]) => run('npx', ['--no', '--', PACKAGE.name, ...args], {cwd: consumer, env})
+    const npx = (args: string[]) => runProgram('npx', ['--no', '--', PACKAGE.name, ...args], {cwd: consumer, env})
 
     const version = await npx(['--version'])
     expect(version.code, version.stderr).to.equal(0)

@@ -4,14 +4,13 @@
 // Commands and the staging:prepare / staging:teardown hooks must work through the host, and a hook
 // of the host itself must see both events.
 import {expect} from 'chai'
-import {spawn} from 'node:child_process'
 import {
   existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync,
 } from 'node:fs'
 import path from 'node:path'
 
 import {
-  type CliResult, onPath, ROOT, type Sandbox, sandbox, workspacesOf,
+  type CliResult, onPath, ROOT, runProgram, type Sandbox, sandbox, workspacesOf,
 } from '../support/cli.js'
 import {
   createUpstream, makeTempDir, manifestYaml, removeTempDirs, type Upstream,
@@ -20,24 +19,6 @@ import {
 const PLUGINS_VERSION = '5.5.2'
 const CORE_VERSION = '4.14.0'
 const PACKAGE = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {name: string; version: string}
-
-function run(command: string, args: string[], opts: {cwd: string; env: NodeJS.ProcessEnv}): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, {cwd: opts.cwd, env: opts.env, stdio: ['ignore', 'pipe', 'pipe']})
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (d: Buffer) => {
-      stdout += d.toString()
-    })
-    child.stderr.on('data', (d: Buffer) => {
-      stderr += d.toString()
-    })
-    child.on('error', reject)
-    child.on('close', (code, signal) => resolve({
-      code, signal, stdout, stderr,
-    }))
-  })
-}
 
 /** The host's package.json; `withUs` declares this package as a dependency and core plugin of the host. */
 function hostPackageJson(withUs: boolean): string {
@@ -101,7 +82,7 @@ describe('e2e: project-planton as a plugin of another oclif CLI', function () {
     writeFileSync(path.join(host, 'package.json'), hostPackageJson(false))
     writeFileSync(path.join(host, 'bin', 'run.js'), "#!/usr/bin/env node\nimport {execute} from '@oclif/core'\n\nawait execute({dir: import.meta.url})\n")
     writeFileSync(path.join(host, 'hooks', 'observe.js'), OBSERVER)
-    const npm = await run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error'], {cwd: host, env: process.env})
+    const npm = await runProgram('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error'], {cwd: host, env: process.env})
     if (npm.code !== 0) {
       console.log(`      skipped: npm could not install @oclif/plugin-plugins@${PLUGINS_VERSION} into the host (offline with an empty npm cache?):\n${npm.stderr}`)
       this.skip()
@@ -111,7 +92,7 @@ describe('e2e: project-planton as a plugin of another oclif CLI', function () {
   after(() => removeTempDirs())
 
   function pphost(args: string[], env: NodeJS.ProcessEnv): Promise<CliResult> {
-    return run(process.execPath, [path.join(host, 'bin', 'run.js'), ...args], {cwd: host, env})
+    return runProgram(process.execPath, [path.join(host, 'bin', 'run.js'), ...args], {cwd: host, env})
   }
 
   async function planThroughHost(sb: Sandbox, env: NodeJS.ProcessEnv, hookLog: string): Promise<void> {

@@ -166,3 +166,22 @@ export function onPath(name: string, pathValue = process.env.PATH ?? ''): string
 
   return undefined
 }
+
+/** Runs any program to completion, capturing its output (stdin closed). */
+export function runProgram(command: string, args: string[], opts: {cwd: string; env: NodeJS.ProcessEnv}): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, {cwd: opts.cwd, env: opts.env, stdio: ['ignore', 'pipe', 'pipe']})
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString()
+    })
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString()
+    })
+    child.on('error', reject)
+    child.on('close', (code, signal) => resolve({
+      code, signal, stdout, stderr,
+    }))
+  })
+}
