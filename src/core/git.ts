@@ -237,11 +237,6 @@ export class GitRepository {
     return out.split('\n').filter(Boolean)
   }
 
-  async remoteBranches(): Promise<string[]> {
-    const out = await this.raw(['for-each-ref', '--format=%(refname:strip=3)', 'refs/remotes/origin'])
-    return out.split('\n').filter(b => b && b !== 'HEAD')
-  }
-
   async localBranches(): Promise<string[]> {
     const out = await this.raw(['for-each-ref', '--format=%(refname)', 'refs/heads'])
     return out.split('\n').filter(Boolean)
@@ -291,15 +286,6 @@ export class GitRepository {
     .split('\0')
     .filter(Boolean)
     .map(l => l.slice(3))
-  }
-
-  async hasObject(sha: string): Promise<boolean> {
-    try {
-      await (await this.client()).raw(['cat-file', '-e', `${sha}^{commit}`])
-      return true
-    } catch {
-      return false
-    }
   }
 
   /** The entries below `path` (or the whole tree) of commit `sha`, recursively. */

@@ -15,7 +15,7 @@ import path from 'node:path'
 
 import type {ObjectReader, TreeEntry} from './git.js'
 
-import {InvalidInputError, PlantonError} from './errors.js'
+import {InvalidInputError} from './errors.js'
 import {exists, removeInside, writeFileAtomic} from './fsutil.js'
 import {isAlive} from './lock.js'
 
@@ -213,8 +213,4 @@ export async function cleanWorkspaces(workspacesRoot: string): Promise<{removed:
 function isInside(root: string, p: string): boolean {
   const rel = path.relative(root, p)
   return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel))
-}
-
-export function assertInside(root: string, p: string, what: string): void {
-  if (!isInside(path.resolve(root), path.resolve(p))) throw new PlantonError(`${what} ${p} is outside ${root}`)
 }
