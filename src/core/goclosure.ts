@@ -6,38 +6,17 @@
  *
  * Imports are read from the commit's objects (no Go toolchain needed). Every file directly in a
  * package folder is taken (build-tagged Go files, assets), plus what its `//go:embed` directives
- * name below it. The result is cached per commit and module: commits never change.
+ * name below it. The files are exported once per commit and module into a snapshot
+ * (snapshot.ts), so a closure is computed once per commit.
  */
-import {createHash} from 'node:crypto'
-import {mkdir, readFile} from 'node:fs/promises'
 import path from 'node:path'
 
 import type {GitRepository, TreeEntry} from './git.js'
 
-import {writeFileAtomic} from './fsutil.js'
-
 export type Closure = {entries?: TreeEntry[]; reason?: string; packages?: number}
 
-// Bumped whenever what a closure contains changes: cached closures and snapshots then go stale.
-export const CACHE_VERSION = 2
-
-export async function pulumiClosure(repo: GitRepository, sha: string, modulePath: string, cacheDir: string): Promise<Closure> {
-  const key = createHash('sha256').update(`${CACHE_VERSION}\0${sha}\0${modulePath}`).digest('hex').slice(0, 32)
-  const cacheFile = path.join(cacheDir, 'closures', `${key}.json`)
-  try {
-    return JSON.parse(await readFile(cacheFile, 'utf8')) as Closure
-  } catch {
-    // not cached yet
-  }
-
-  const closure = await computeClosure(repo, sha, modulePath)
-  if (closure.entries) {
-    await mkdir(path.dirname(cacheFile), {recursive: true})
-    await writeFileAtomic(cacheFile, JSON.stringify(closure))
-  }
-
-  return closure
-}
+// Bumped whenever what a closure contains changes: it is part of snapshot names.
+export const CLOSURE_VERSION = 2
 
 export async function computeClosure(repo: GitRepository, sha: string, modulePath: string): Promise<Closure> {
   const all = await repo.listTree(sha)

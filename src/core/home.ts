@@ -21,7 +21,7 @@ export type HomePaths = {
   workspaces: string
   tofuState: string
   pluginCache: string
-  /** per-commit caches (module closures) */
+  /** per-commit snapshots of module files */
   cache: string
 }
 

@@ -10,7 +10,7 @@ import type {LockOwner} from './lock.js'
 import type {Manifest} from './manifest.js'
 
 import {formatBytes} from './fsutil.js'
-import {CACHE_VERSION as CLOSURE_VERSION, pulumiClosure} from './goclosure.js'
+import {CLOSURE_VERSION, computeClosure} from './goclosure.js'
 import {localRepoPath} from './home.js'
 import {
   assertModuleDir, fsTree, gitTree, locateModule, type Tool,
@@ -115,7 +115,7 @@ async function fillTree(req: PrepareRequest, src: TreeSource, tree: string, repo
   if (req.tool === 'tofu') {
     entries = await src.repo.listTree(src.sha, src.modulePath)
   } else if (!req.fullTree) {
-    const closure = await pulumiClosure(src.repo, src.sha, src.modulePath, req.paths.cache)
+    const closure = await computeClosure(src.repo, src.sha, src.modulePath)
     entries = closure.entries
     if (!entries) report(`Go import closure unavailable (${closure.reason}); using the whole tree`)
   }

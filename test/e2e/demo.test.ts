@@ -20,6 +20,7 @@ function newcomerEnv(home: string): NodeJS.ProcessEnv {
   }
 }
 
+// Not runProgram: the demo's steps are checked in order, so stdout and stderr are kept interleaved.
 function runDemo(env: NodeJS.ProcessEnv): Promise<{code: null | number; output: string}> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [path.join(ROOT, 'scripts', 'demo.mjs')], {cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe']})

@@ -24,7 +24,7 @@ export default class StagingClean extends StagingCommand {
     const {cleanWorkspaces} = await import('../../core/workspace.js')
     const {removed, running} = await cleanWorkspaces(paths.workspaces)
     const stagingRemoved = flags.all ? await (await this.staging()).remove() : false
-    // Per-commit snapshots and closures are only a cache; runs going may be copying from them.
+    // Per-commit snapshots are only a cache; runs going may be copying from them.
     const {formatBytes, removeInside, treeSize} = await import('../../core/fsutil.js')
     const cacheBytes = running.length === 0 ? (await treeSize(paths.cache)).bytes : 0
     if (running.length === 0) await removeInside(paths.home, paths.cache)
