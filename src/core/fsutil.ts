@@ -1,6 +1,6 @@
 import {randomBytes} from 'node:crypto'
 import {
-  lstat, readdir, rename, rm, writeFile,
+  chmod, lstat, readdir, rename, rm, rmdir, unlink, writeFile,
 } from 'node:fs/promises'
 import path from 'node:path'
 
@@ -37,7 +37,44 @@ export async function removeInside(root: string, target: string): Promise<void> 
     throw new StagingError(`refusing to delete ${target}: it is not inside ${root}`)
   }
 
-  await rm(target, {recursive: true, force: true, maxRetries: 3})
+  try {
+    // Only a real folder is walked: a symlink in its place is removed as a link, by `rm` below.
+    const st = await lstat(target).catch(() => null)
+    if (!st) return
+    if (!st.isDirectory()) throw new Error('not a folder')
+    await removeTree(target)
+  } catch {
+    // Whatever the fast walk could not handle (a read-only folder a tool left, a file appearing
+    // meanwhile, a busy mount) gets Node's remover, with its permission fixes and retries.
+    await rm(target, {recursive: true, force: true, maxRetries: 3})
+  }
+}
+
+/**
+ * Deletes a folder tree with one `readdir` per folder and every entry of a folder at once. The
+ * entry types come from `readdir` and describe the link itself, so a symlink is unlinked, never
+ * followed. Node's `rm` also checks each path with `lstat` and goes one entry at a time: a
+ * workspace is removed at the end of every run, and this walk takes about half as long.
+ */
+async function removeTree(dir: string, retry = true): Promise<void> {
+  try {
+    const entries = await readdir(dir, {withFileTypes: true})
+    await Promise.all(entries.map(e => {
+      const p = path.join(dir, e.name)
+      return e.isDirectory() ? removeTree(p) : unlink(p)
+    }))
+    await rmdir(dir)
+  } catch (error) {
+    const {code} = error as NodeJS.ErrnoException
+    if (code === 'ENOENT') return
+    // A folder a tool made read-only (Go's module cache does that) can be emptied once it is ours again.
+    if (retry && (code === 'EACCES' || code === 'EPERM')) {
+      await chmod(dir, 0o700)
+      return removeTree(dir, false)
+    }
+
+    throw error
+  }
 }
 
 /** Total size in bytes and number of files below `dir` (symlinks are not followed). */
