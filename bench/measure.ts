@@ -6,7 +6,7 @@ import {spawn, spawnSync} from 'node:child_process'
 import {readFileSync} from 'node:fs'
 import {performance} from 'node:perf_hooks'
 
-export type RunOptions = {cwd?: string; env?: NodeJS.ProcessEnv}
+export type RunOptions = {cwd?: string; env?: NodeJS.ProcessEnv; /** the exit code that counts as success (default 0) */ code?: number}
 
 export function median(samples: number[]): number {
   if (samples.length === 0) return Number.NaN
@@ -27,7 +27,7 @@ export function timeChild(cmd: string, args: string[], opts: RunOptions = {}): P
     child.on('error', reject)
     child.on('close', code => {
       const ms = performance.now() - start
-      if (code === 0) resolve(ms)
+      if (code === (opts.code ?? 0)) resolve(ms)
       else reject(new Error(`${cmd} ${args.join(' ')} exited with ${code}\n${stderr.slice(-4000)}`))
     })
   })

@@ -6,13 +6,14 @@
  * and writes it, with the machine's facts, to bench/results.md. Run under `node --expose-gc` (as
  * the npm script does) so in-process runs do not pay for each other's garbage.
  *
- * Whole-CLI figures run the built CLI (bin/run.js) as a child process; in-process figures import
+ * Whole-CLI figures run the built CLI as installed (a copy with an oclif manifest) as a child process;
+ * rows marked "floor" show the least each measurement can take on the machine. In-process figures import
  * the compiled core modules from dist/. The IaC tools are stand-ins that exit at once, so the
  * figures are the CLI's own overhead.
  */
 import {execFileSync} from 'node:child_process'
 import {
-  chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync,
+  chmodSync, constants, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync,
 } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
@@ -25,7 +26,9 @@ import type * as WorkspaceModule from '../src/core/workspace.js'
 import {
   childCpuMs, cpuModel, formatMs, fsType, median, output, timeAsync, timeChild, timeParallel,
 } from './measure.js'
-import {createMonorepo, kindDir, type MonorepoFacts} from './monorepo.js'
+import {
+  createMonorepo, kindDir, type KindInfo, type MonorepoFacts,
+} from './monorepo.js'
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const CLI = path.join(ROOT, 'bin', 'run.js')
@@ -134,7 +137,7 @@ const tofuKind = upstream.kinds.find(k => k.provider === 'aws' && k.tf)!
 const smallKind = upstream.kinds.find(k => k.provider === 'civo')!
 const largeKind = upstream.kinds.find(k => k.usesCrds)!
 
-type Target = {name: string; tool: 'pulumi' | 'tofu'; file: string; manifest: PrepareModule.PrepareRequest['manifest']; stackId: string}
+type Target = {name: string; tool: 'pulumi' | 'tofu'; file: string; manifest: PrepareModule.PrepareRequest['manifest']; stackId: string; info: KindInfo}
 
 function target(name: string, tool: 'pulumi' | 'tofu', k: (typeof upstream.kinds)[number]): Target {
   const apiVersion = `${k.provider}.project-planton.org/v1`
@@ -162,11 +165,37 @@ function target(name: string, tool: 'pulumi' | 'tofu', k: (typeof upstream.kinds
   writeFileSync(file, yaml)
   const stackId = tool === 'tofu' ? `${k.kind.toLowerCase()}/bench` : `acme/bench/dev.${k.kind}.bench`
   return {
-    name, tool, file, stackId, manifest: {
+    name, tool, file, stackId, info: k, manifest: {
       apiVersion, kind: k.kind, metadata: {name: 'bench', labels}, spec: {container: {replicas: 1}},
     },
   }
 }
+
+/**
+ * The CLI as users install it: a copy of bin/, dist/ and package.json with a generated
+ * oclif.manifest.json (the working tree never has one). Whole-CLI rows run this copy; row 3d runs the
+ * working tree for comparison.
+ */
+function installedCopy(): string | undefined {
+  const copy = path.join(tmp, 'cli-with-manifest')
+  mkdirSync(copy)
+  execFileSync('cp', ['-a', path.join(ROOT, 'bin'), path.join(ROOT, 'dist'), path.join(ROOT, 'package.json'), copy])
+  symlinkSync(path.join(ROOT, 'node_modules'), path.join(copy, 'node_modules'))
+  try {
+    output(process.execPath, [path.join(ROOT, 'node_modules', 'oclif', 'bin', 'run.js'), 'manifest'], {
+      cwd: copy,
+      env: {...baseEnv, OCLIF_SKIP_NEW_VERSION_CHECK: 'true'},
+    })
+  } catch (error) {
+    log(`  could not generate an oclif manifest in a copy: ${(error as Error).message.split('\n')[0]}`)
+  }
+
+  return existsSync(path.join(copy, 'oclif.manifest.json')) ? path.join(copy, 'bin', 'run.js') : undefined
+}
+
+const INSTALLED = installedCopy()
+const RUN_CLI = INSTALLED ?? CLI
+if (!INSTALLED) log('  whole-CLI rows run the working tree (no oclif manifest)')
 
 const tofu = target('tofu', 'tofu', tofuKind)
 const small = target('pulumi-small', 'pulumi', smallKind)
@@ -181,8 +210,52 @@ const add = (s: Series, key: string, v: number) => {
   s[key].push(v)
 }
 
-function cliArgs(t: Target): string[] {
-  return [CLI, t.tool === 'tofu' ? 'tofu:plan' : 'pulumi:preview', '-f', t.file]
+function cliArgs(t: Target, cli = RUN_CLI): string[] {
+  return [cli, t.tool === 'tofu' ? 'tofu:plan' : 'pulumi:preview', '-f', t.file]
+}
+
+/** A command that loads oclif, parses its flags and fails at once on a missing manifest (exit 2). */
+const startOnlyArgs = [RUN_CLI, 'tofu:plan', '-f', path.join(tmp, 'no-such-manifest.yaml')]
+
+/**
+ * The least file-system work a workspace can take: the snapshot's files copied into a fresh folder
+ * with one synchronous call each (a tofu module flat, a closure in its folders) and removed again,
+ * with no lock, record, check or index. What rows 1 and 2 could reach at best on this machine.
+ */
+function fsFloor(snapshot: {dir: string; files: string[]; dirs: string[]; flat: boolean}, dest: string): void {
+  const src = path.join(snapshot.dir, 'tree')
+  mkdirSync(dest)
+  if (snapshot.flat) {
+    for (const f of snapshot.files) copyFileSync(path.join(src, f), path.join(dest, path.basename(f)), constants.COPYFILE_FICLONE)
+  } else {
+    for (const d of snapshot.dirs) mkdirSync(path.join(dest, d))
+    for (const f of snapshot.files) copyFileSync(path.join(src, f), path.join(dest, f), constants.COPYFILE_FICLONE)
+  }
+
+  rmSync(dest, {recursive: true, force: true})
+}
+
+/** The snapshot a warm run of `t` copies from, found by its module folder. */
+function snapshotOf(home: string, t: Target): {dir: string; files: string[]; dirs: string[]; flat: boolean} {
+  const root = path.join(homePaths(home).cache, 'snapshots')
+  const layout = t.tool === 'tofu' ? 'module' : 'closure'
+  const folder = `/${kindDir(t.info)}/iac/${t.tool === 'tofu' ? 'tf' : 'pulumi'}`
+  for (const name of readdirSync(root)) {
+    const indexFile = path.join(root, name, 'index.json')
+    if (!existsSync(indexFile)) continue
+    const index = JSON.parse(readFileSync(indexFile, 'utf8')) as {modulePath: string; layout: string; files: string[]}
+    if (index.layout !== layout || !`/${index.modulePath}`.endsWith(folder)) continue
+    const dirs = new Set<string>()
+    for (const f of index.files) {
+      for (let d = path.posix.dirname(f); d !== '.' && !dirs.has(d); d = path.posix.dirname(d)) dirs.add(d)
+    }
+
+    return {
+      dir: path.join(root, name), files: index.files, dirs: [...dirs].sort(), flat: layout === 'module',
+    }
+  }
+
+  throw new Error(`no snapshot for ${t.name} under ${root}`)
 }
 
 /** Collects garbage between in-process runs (with --expose-gc), so no run pays for another's. */
@@ -243,7 +316,19 @@ async function measureRound(res: ScaleResult, r: number): Promise<void> {
   for (let i = 0; i < ROUNDS.inner; i++) await timed('tofu', tofu)
   for (let i = 0; i < ROUNDS.inner; i++) await timed('small-cached', small)
   for (let i = 0; i < ROUNDS.inner; i++) await timed('large-cached', large)
-  for (const t of [tofu, small, large]) add(series, `cli-${t.name}`, await timeChild(process.execPath, cliArgs(t), {env: cliEnv(home, facts.url)}))
+  const floors = {tofu: snapshotOf(home, tofu), large: snapshotOf(home, large)}
+  for (const [key, snapshot] of Object.entries(floors)) {
+    for (let i = 0; i < ROUNDS.inner; i++) {
+      collectGarbage()
+      add(series, `floor-${key}`, await timeAsync(async () => fsFloor(snapshot, path.join(tmp, `floor-${res.scale}x`))))
+    }
+  }
+
+  const env = cliEnv(home, facts.url)
+  for (const t of [tofu, small, large]) add(series, `cli-${t.name}`, await timeChild(process.execPath, cliArgs(t), {env}))
+  if (INSTALLED) add(series, 'cli-tofu-tree', await timeChild(process.execPath, cliArgs(tofu, CLI), {env}))
+  add(series, 'cli-start', await timeChild(process.execPath, startOnlyArgs, {env, code: 2}))
+  add(series, 'node', await timeChild(process.execPath, ['-e', '0'], {env}))
   // Copies are kept until the end: on ext4 with online discard, deleting hundreds of MiB makes the
   // next writes pay for it, whichever measurement they belong to.
   add(series, 'cp', await timeChild('cp', ['-a', clone, path.join(tmp, `cp-${res.scale}x-${r}`)]))
@@ -264,6 +349,9 @@ function scaleRows(res: ScaleResult): void {
       id: '1b', what: 'tofu prepare+clean, first run of the commit (caches empty)', ours: median(s['tofu-cold']), base: cp, baseName: cpName, kind: 'speedup',
     },
     {
+      id: '1f', what: 'floor: the same files copied and removed with bare sync calls, nothing else', ours: median(s['floor-tofu']), base: cp, baseName: cpName, kind: 'speedup',
+    },
+    {
       id: '2a', what: `pulumi small (${smallKind.kind}, ${res.closureFiles['pulumi-small']}), closure cached`, ours: median(s['small-cached']), base: cp, baseName: cpName, kind: 'speedup', goal: 50,
     },
     {
@@ -276,6 +364,9 @@ function scaleRows(res: ScaleResult): void {
       id: '2d', what: 'pulumi largest, cold closure (computed this run)', ours: median(s['pulumi-large-cold']), base: cp, baseName: cpName, kind: 'speedup',
     },
     {
+      id: '2f', what: 'floor: the largest closure copied and removed with bare sync calls, nothing else', ours: median(s['floor-large']), base: cp, baseName: cpName, kind: 'speedup',
+    },
+    {
       id: '3a', what: 'whole CLI `tofu:plan`, stand-in tofu', ours: median(s['cli-tofu']), base: cp, baseName: 'cp -a alone', kind: 'speedup', goal: 15,
     },
     {
@@ -283,6 +374,17 @@ function scaleRows(res: ScaleResult): void {
     },
     {
       id: '3c', what: 'whole CLI `pulumi:preview` largest, stand-in pulumi', ours: median(s['cli-pulumi-large']), base: cp, baseName: 'cp -a alone', kind: 'speedup', goal: 15,
+    },
+    ...(s['cli-tofu-tree']
+      ? [{
+        id: '3d', what: 'whole CLI `tofu:plan` from the working tree (no oclif manifest)', ours: median(s['cli-tofu-tree']), base: cp, baseName: 'cp -a alone', kind: 'speedup' as const,
+      }]
+      : []),
+    {
+      id: '3f', what: 'floor: oclif start-up alone (`tofu:plan` of a missing file: flags parsed, exit 2)', ours: median(s['cli-start']), base: cp, baseName: 'cp -a alone', kind: 'speedup',
+    },
+    {
+      id: '3g', what: 'floor: Node.js alone (`node -e 0`)', ours: median(s.node), base: cp, baseName: 'cp -a alone', kind: 'speedup',
     },
   )
 }
@@ -345,6 +447,7 @@ async function measureCold(facts: MonorepoFacts): Promise<void> {
   log(`Cold first run: ${ROUNDS.cold} rounds…`)
   const runOurs = (r: number) => timeChild(process.execPath, cliArgs(tofu), {env: cliEnv(path.join(tmp, `home-cold-${r}`), facts.url)})
   const runBase = (r: number) => timeChild('git', ['clone', '--quiet', facts.url, path.join(tmp, `clone-cold-${r}`)], {env: baseEnv})
+  const start: number[] = []
   for (let r = 0; r < ROUNDS.cold; r++) {
     // Alternate which goes first, so neither always meets a warmer page cache.
     for (const which of r % 2 === 0 ? ['ours', 'base'] : ['base', 'ours']) {
@@ -353,11 +456,19 @@ async function measureCold(facts: MonorepoFacts): Promise<void> {
       else base.push(await runBase(r))
     }
 
+    start.push(await timeChild(process.execPath, startOnlyArgs, {env: cliEnv(path.join(tmp, 'home-start'), facts.url), code: 2}))
     log(`  round ${r + 1}/${ROUNDS.cold}: ours ${formatMs(ours.at(-1)!)}, git clone ${formatMs(base.at(-1)!)}`)
   }
 
   rows.push({
     id: '5', what: 'cold first run `tofu:plan` (empty home, clone included)', ours: median(ours), base: median(base), baseName: 'plain git clone, same URL', kind: 'cost', goal: 1.1,
+  }, {
+    id: '5f',
+    what: 'floor: the git clone plus oclif start-up alone (row 3f), no other work',
+    ours: median(base) + median(start),
+    base: median(base),
+    baseName: 'plain git clone, same URL',
+    kind: 'cost',
   })
 }
 
@@ -389,22 +500,7 @@ function loadedPackages(cliPath: string, args: string[]): string[] {
 
 /** Row 6: `--version` (and `--help`) against `node -e 0`, without and with an oclif manifest. */
 async function measureStartup(): Promise<void> {
-  // A copy of the package with a generated oclif.manifest.json; the working tree never gets one.
-  const copy = path.join(tmp, 'cli-with-manifest')
-  mkdirSync(copy)
-  execFileSync('cp', ['-a', path.join(ROOT, 'bin'), path.join(ROOT, 'dist'), path.join(ROOT, 'package.json'), copy])
-  symlinkSync(path.join(ROOT, 'node_modules'), path.join(copy, 'node_modules'))
-  let withManifest: string | undefined
-  try {
-    output(process.execPath, [path.join(ROOT, 'node_modules', 'oclif', 'bin', 'run.js'), 'manifest'], {
-      cwd: copy,
-      env: {...baseEnv, OCLIF_SKIP_NEW_VERSION_CHECK: 'true'},
-    })
-    if (existsSync(path.join(copy, 'oclif.manifest.json'))) withManifest = path.join(copy, 'bin', 'run.js')
-  } catch (error) {
-    log(`  could not generate an oclif manifest in a copy: ${(error as Error).message.split('\n')[0]}`)
-  }
-
+  const withManifest = INSTALLED
   const env = {...baseEnv, HOME: userHome}
   const s: Series = {}
   log(`Start-up: ${ROUNDS.startup} rounds…`)
@@ -527,7 +623,10 @@ try {
     'The IaC tools are stand-ins that exit at once. In-process rows call prepareRun + removeWorkspace from dist/.',
     '`cp -a` reads a warm page cache. Copies and clones are deleted only at the end: on a file system mounted with online',
     'discard, deleting hundreds of MiB slows the writes that follow for a while, which would land on whatever is measured next.',
-    'Row 4b is the least a 16-fold run can take on this many cores, from the CPU time one run uses (not a goal).',
+    'Whole-CLI rows (3, 4, 5) run the CLI as installed: a copy with a generated oclif.manifest.json (row 3d: the working tree).',
+    'Rows marked "floor" are not goals: they are the least the row above can take on this machine whatever the CLI does',
+    '(bare file copies; Node.js and oclif starting; one run\'s CPU time spread over all cores for row 4b). Where a floor',
+    'misses the goal, so must the row.',
   ].join('\n')
   const tableText = table()
   process.stdout.write(`\n${tableText}\n\n`)
