@@ -2,6 +2,7 @@
  * Preparing the workspace of one run: find the module (`--module-dir` > `--local-module` > staging),
  * make sure staging has the commit, and put the module's files into a fresh workspace.
  */
+import {mkdir} from 'node:fs/promises'
 import path from 'node:path'
 
 import type {GitRepository, TreeEntry} from './git.js'
@@ -9,14 +10,14 @@ import type {HomePaths} from './home.js'
 import type {LockOwner} from './lock.js'
 import type {Manifest} from './manifest.js'
 
-import {formatBytes} from './fsutil.js'
+import {formatBytes, removeInside} from './fsutil.js'
 import {CLOSURE_VERSION, computeClosure} from './goclosure.js'
 import {localRepoPath} from './home.js'
 import {
   assertModuleDir, fsTree, gitTree, locateModule, type Tool,
 } from './modules.js'
 import {
-  copySnapshot, createSnapshot, readSnapshot, type Snapshot, snapshotKey,
+  copySnapshot, createSnapshot, discardSnapshot, readSnapshot, type Snapshot, snapshotKey,
 } from './snapshot.js'
 import {Staging} from './staging.js'
 import {
@@ -110,7 +111,20 @@ type TreeSource = {repo: GitRepository; sha: string; modulePath: string; key?: s
 
 /** Puts the run's files into `tree`: copied from the snapshot, else exported from git (and snapshotted). */
 async function fillTree(req: PrepareRequest, src: TreeSource, tree: string, report: (message: string) => void): Promise<{files: number; bytes: number; layout: PreparedRun['layout']}> {
-  if (src.snapshot) return {...(await copySnapshot(src.snapshot, tree)), layout: src.snapshot.index.layout}
+  if (src.snapshot) {
+    try {
+      return {...(await copySnapshot(src.snapshot, tree)), layout: src.snapshot.index.layout}
+    } catch (error) {
+      // Pruned (or damaged) after its index was read: the commit's objects have the same files.
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
+      report('The snapshot of this commit is gone or damaged; exporting from staging instead')
+      await discardSnapshot(src.snapshot)
+      await removeInside(req.paths.workspaces, tree)
+      await mkdir(tree)
+      return fillTree(req, {...src, snapshot: undefined}, tree, report)
+    }
+  }
+
   let entries: TreeEntry[] | undefined
   if (req.tool === 'tofu') {
     entries = await src.repo.listTree(src.sha, src.modulePath)
@@ -124,7 +138,7 @@ async function fillTree(req: PrepareRequest, src: TreeSource, tree: string, repo
   try {
     if (src.key && entries) {
       const layout = req.tool === 'tofu' ? 'module' : 'closure'
-      const snapshot = await createSnapshot(req.paths.cache, src.key, {reader, entries}, {layout, modulePath: src.modulePath})
+      const snapshot = await createSnapshot(req.paths.cache, src.key, {reader, entries}, {layout, modulePath: src.modulePath, sha: src.sha})
       return {...(await copySnapshot(snapshot, tree)), layout}
     }
 

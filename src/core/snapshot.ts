@@ -14,7 +14,7 @@
 import {createHash, randomBytes} from 'node:crypto'
 import {constants} from 'node:fs'
 import {
-  copyFile, mkdir, readdir, readFile, readlink, rename, symlink, writeFile,
+  copyFile, mkdir, readdir, readFile, readlink, rename, stat, symlink, utimes, writeFile,
 } from 'node:fs/promises'
 import path from 'node:path'
 
@@ -27,6 +27,8 @@ import {exportEntries} from './workspace.js'
 const LAYOUT_VERSION = 1
 
 export type SnapshotIndex = {
+  /** the commit it was exported from (absent in snapshots of earlier versions of the CLI) */
+  sha?: string
   /** repository-relative module folder */
   modulePath: string
   layout: 'closure' | 'module'
@@ -50,14 +52,20 @@ function snapshotsRoot(cacheDir: string): string {
   return path.join(cacheDir, 'snapshots')
 }
 
-/** The complete snapshot named `key`, or undefined. */
+/** The complete snapshot named `key`, or undefined. Marks it as used now (see pruneSnapshots). */
 export async function readSnapshot(cacheDir: string, key: string): Promise<Snapshot | undefined> {
   const dir = path.join(snapshotsRoot(cacheDir), key)
+  const indexFile = path.join(dir, 'index.json')
+  let index: SnapshotIndex
   try {
-    return {dir, index: JSON.parse(await readFile(path.join(dir, 'index.json'), 'utf8')) as SnapshotIndex}
+    index = JSON.parse(await readFile(indexFile, 'utf8')) as SnapshotIndex
   } catch {
     return undefined
   }
+
+  const now = new Date()
+  await utimes(indexFile, now, now).catch(() => {})
+  return {dir, index}
 }
 
 /** Exports `entries` from `reader` into the snapshot named `key` and returns it. */
@@ -65,7 +73,7 @@ export async function createSnapshot(
   cacheDir: string,
   key: string,
   {entries, reader}: {entries: TreeEntry[]; reader: ObjectReader},
-  info: Pick<SnapshotIndex, 'layout' | 'modulePath'>,
+  info: Pick<SnapshotIndex, 'layout' | 'modulePath' | 'sha'>,
 ): Promise<Snapshot> {
   const root = snapshotsRoot(cacheDir)
   await mkdir(root, {recursive: true})
@@ -107,17 +115,76 @@ export async function createSnapshot(
 export async function copySnapshot(snapshot: Snapshot, dest: string): Promise<{files: number; bytes: number}> {
   const {dirs, files, links, bytes} = snapshot.index
   const src = path.join(snapshot.dir, 'tree')
-  for (const d of dirs) await mkdir(path.join(dest, d), {recursive: true})
+  // Every folder once, parents first: one call each instead of a recursive walk per folder.
+  for (const d of withAncestors(dirs)) await mkdir(path.join(dest, d)).catch(ignoreExisting)
   // copyFile keeps the permission bits of the source.
   await Promise.all(files.map(f => copyFile(path.join(src, f), path.join(dest, f), constants.COPYFILE_FICLONE)))
   for (const [p, to] of links) await symlink(to, path.join(dest, p))
   return {files: files.length + links.length, bytes}
 }
 
-/** Temporary exports of processes that died before renaming them into place. */
+/** `dirs` and all their parents (repository-relative), sorted so that parents come first. */
+function withAncestors(dirs: string[]): string[] {
+  const all = new Set<string>()
+  for (const d of dirs) {
+    for (let p = d; p !== '.' && p !== '' && !all.has(p); p = path.posix.dirname(p)) all.add(p)
+  }
+
+  return [...all].sort()
+}
+
+function ignoreExisting(error: NodeJS.ErrnoException): void {
+  if (error.code !== 'EEXIST') throw error
+}
+
+/** Temporary exports and pruned snapshots of processes that died before removing them. */
 async function removeLeftovers(root: string): Promise<void> {
   for (const name of await readdir(root).catch(() => [] as string[])) {
-    const pid = /^\.tmp-(\d+)-/.exec(name)?.[1]
+    const pid = /^\.(?:tmp|trash)-(\d+)-/.exec(name)?.[1]
     if (pid && Number(pid) !== process.pid && !isAlive(Number(pid))) await removeInside(root, path.join(root, name))
   }
+}
+
+/** Moves a snapshot out of the way and deletes it (one found damaged is exported again). */
+export async function discardSnapshot(snapshot: Snapshot): Promise<void> {
+  const root = path.dirname(snapshot.dir)
+  const trash = path.join(root, `.trash-${process.pid}-${randomBytes(4).toString('hex')}`)
+  if (await rename(snapshot.dir, trash).then(() => true, () => false)) await removeInside(root, trash)
+}
+
+/** How long a snapshot of a commit other than the selected one is kept after its last use. */
+export const SNAPSHOT_KEEP_DAYS = 7
+
+/**
+ * Removes the snapshots that belong to a commit other than `keepSha` and were not used for
+ * `keepDays` days (each run marks the snapshot it copies from; see readSnapshot). Called by
+ * `staging pull` and `staging checkout` when the selected commit changes, so the cache holds the
+ * selected commit plus what was used lately, instead of growing with every pull.
+ *
+ * A snapshot is renamed out of the way before it is deleted, so no run can find half of one; a run
+ * that read its index just before that copies from git instead (see prepareRun).
+ */
+export async function pruneSnapshots(
+  cacheDir: string,
+  opts: {keepSha?: string; keepDays?: number; now?: number},
+): Promise<{removed: number; bytes: number}> {
+  const root = snapshotsRoot(cacheDir)
+  const cutoff = (opts.now ?? Date.now()) - ((opts.keepDays ?? SNAPSHOT_KEEP_DAYS) * 86_400_000)
+  let removed = 0
+  let bytes = 0
+  await removeLeftovers(root)
+  for (const name of await readdir(root).catch(() => [] as string[])) {
+    if (name.startsWith('.')) continue
+    const indexFile = path.join(root, name, 'index.json')
+    const [st, index] = await Promise.all([
+      stat(indexFile).catch(() => null),
+      readFile(indexFile, 'utf8').then(t => JSON.parse(t) as SnapshotIndex).catch(() => null),
+    ])
+    if (!st || !index || st.mtimeMs >= cutoff || (opts.keepSha && index.sha === opts.keepSha)) continue
+    await discardSnapshot({dir: path.join(root, name), index})
+    removed++
+    bytes += index.bytes
+  }
+
+  return {removed, bytes}
 }

@@ -18,7 +18,7 @@ import type {HomePaths} from './home.js'
 
 import {InvalidInputError, OfflineError, StagingError} from './errors.js'
 import {
-  exists, removeInside, treeSize, writeFileAtomic,
+  exists, formatBytes, removeInside, treeSize, writeFileAtomic,
 } from './fsutil.js'
 import {
   cloneRepository, gitEnvironment, type GitProgress, GitRepository,
@@ -28,6 +28,7 @@ import {debug} from './log.js'
 import {
   FULL_SHA, LATEST, latestRelease, newerReleases, SHA_LIKE, validateRef,
 } from './refs.js'
+import {pruneSnapshots, SNAPSHOT_KEEP_DAYS} from './snapshot.js'
 
 export type RefKind = 'branch' | 'commit' | 'tag'
 
@@ -153,6 +154,7 @@ export class Staging {
 
         if (next.sha !== current.sha) {
           state = await this.switchTo(next, state, force)
+          await this.pruneSnapshots(state.sha)
           return {
             action: 'updated', state, previousSha: current.sha, newerReleases: await this.newerThan(state),
           }
@@ -196,6 +198,7 @@ export class Staging {
       if (!target) throw notFound(ref)
       let state: StagingState = {...current, ...(fetched ? {fetchedAt: new Date().toISOString()} : {})}
       state = await this.switchTo(target, state, force)
+      await this.pruneSnapshots(state.sha)
       return {
         action: 'switched', state, previous: current, fetched,
       }
@@ -297,6 +300,19 @@ export class Staging {
       throw new StagingError(`staging was cloned from ${recorded}, but the upstream is now ${this.opts.url}`, {
         hint: 'Re-clone with `project-planton staging clean --all --yes && project-planton staging pull`, or set PROJECT_PLANTON_REPO_URL back.',
       })
+    }
+  }
+
+  /**
+   * After the selection moved: drops the snapshots of other commits that no run used lately. Only a
+   * cache, so a failure here is logged and never fails the pull or checkout that got this far.
+   */
+  private async pruneSnapshots(keepSha: string): Promise<void> {
+    try {
+      const {removed, bytes} = await pruneSnapshots(this.paths.cache, {keepSha})
+      if (removed > 0) this.opts.onProgress?.(`Removed ${removed} snapshot(s) of other commits unused for ${SNAPSHOT_KEEP_DAYS} days (${formatBytes(bytes)})`)
+    } catch (error) {
+      debug('pruning snapshots failed: %s', (error as Error).message)
     }
   }
 
