@@ -1,11 +1,20 @@
 #!/usr/bin/env node
+import {readFileSync} from 'node:fs'
+
+const pjson = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'))
+
 // `--version` alone is answered here, in oclif's format, without loading oclif: scripts and
 // shell prompts call it often, and loading oclif would triple its cost.
 if (process.argv.length === 3 && process.argv[2] === '--version') {
-  const {readFileSync} = await import('node:fs')
-  const {name, version} = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'))
-  process.stdout.write(`${name}/${version} ${process.platform}-${process.arch} node-${process.version}\n`)
+  process.stdout.write(`${pjson.name}/${pjson.version} ${process.platform}-${process.arch} node-${process.version}\n`)
 } else {
+  // The commands import @oclif/core by subpath, never its index: the index checks the Node.js
+  // version with semver, which costs more than the rest of a warm run's own work. The same check,
+  // for the ">=X.Y.Z" form package.json uses:
+  const min = /^>=\s*(\d+)\.(\d+)\.(\d+)$/.exec(pjson.engines?.node ?? '')?.slice(1).map(Number)
+  const have = process.versions.node.split('.').map(Number)
+  const older = min && (have[0] - min[0] || have[1] - min[1] || have[2] - min[2]) < 0
+  if (older) process.emitWarning(`Node version must be ${pjson.engines.node} to use this CLI. Current node version: ${process.versions.node}`)
   // The execute entry alone: `--help` skips the rest of @oclif/core's index (semver, …).
   const {execute} = await import('@oclif/core/execute')
   await execute({dir: import.meta.url})

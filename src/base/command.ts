@@ -2,7 +2,8 @@
  * What every project-planton command shares: where the home and the upstream are, how the
  * staging lock wait is reported, and how core errors become exit codes and messages.
  */
-import {Command, Errors} from '@oclif/core'
+import {Command} from '@oclif/core/command'
+import * as Errors from '@oclif/core/errors'
 
 import type {HomePaths} from '../core/home.js'
 import type {LockOwner} from '../core/lock.js'

@@ -2,7 +2,7 @@
  * The flags of the IaC commands. Shared ones are the base command's `baseFlags`; the Pulumi and
  * tofu families add theirs. Only @oclif/core is imported here: help and completion stay fast.
  */
-import {Flags} from '@oclif/core'
+import * as Flags from '@oclif/core/flags'
 
 const PROVIDER_FLAG_NAMES = ['aws', 'azure', 'gcp', 'kubernetes', 'cloudflare', 'confluent', 'atlas', 'auth0', 'snowflake', 'openfga'] as const
 

@@ -2,7 +2,7 @@
  * The base of the `staging:*` commands: builds the Staging object for this home and upstream, and
  * runs its work inside a task list (silent with `--json`, which prints one document on stdout).
  */
-import {Flags} from '@oclif/core'
+import * as Flags from '@oclif/core/flags'
 
 import type {Staging} from '../core/staging.js'
 

@@ -1,4 +1,5 @@
-import {Flags, ux} from '@oclif/core'
+import * as Flags from '@oclif/core/flags'
+import * as ux from '@oclif/core/ux'
 
 import {PlantonCommand} from '../base/command.js'
 

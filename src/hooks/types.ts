@@ -3,7 +3,7 @@
  * event to observe or extend preparation and teardown. (Option types are type aliases: oclif's
  * Hooks index signature does not accept interfaces.)
  */
-import type {Interfaces} from '@oclif/core'
+import type * as Interfaces from '@oclif/core/interfaces'
 
 import type {PreparedRun, PrepareRequest} from '../core/prepare.js'
 

@@ -1,4 +1,4 @@
-import {Flags} from '@oclif/core'
+import * as Flags from '@oclif/core/flags'
 
 import {pulumiStackFlag} from '../../base/flags.js'
 import {IacCommand, type IacTarget} from '../../base/iac-command.js'
