@@ -11,14 +11,18 @@
  */
 import path from 'node:path'
 
-import type {GitRepository, TreeEntry} from './git.js'
+import type {GitRepository, HandOver, TreeEntry} from './git.js'
 
 export type Closure = {entries?: TreeEntry[]; reason?: string; packages?: number}
 
 // Bumped whenever what a closure contains changes: it is part of snapshot names.
 export const CLOSURE_VERSION = 2
 
-export async function computeClosure(repo: GitRepository, sha: string, modulePath: string): Promise<Closure> {
+/**
+ * `handOver`, when given, reads the blobs and keeps them for the export that follows (so git
+ * inflates each once); otherwise the closure reads with a reader of its own.
+ */
+export async function computeClosure(repo: GitRepository, sha: string, modulePath: string, handOver?: HandOver): Promise<Closure> {
   const all = await repo.listTree(sha)
   const byPath = new Map(all.map(e => [e.path, e]))
   const goMod = byPath.get('go.mod')
@@ -34,9 +38,10 @@ export async function computeClosure(repo: GitRepository, sha: string, modulePat
     else filesIn.set(dir, [e])
   }
 
-  const reader = repo.objectReader()
+  const own = handOver ? undefined : repo.objectReader()
+  const read = (oid: string) => (handOver ? handOver.readAndKeep(oid) : own!.read(oid))
   try {
-    const goModText = (await reader.read(goMod.oid)).toString('utf8')
+    const goModText = (await read(goMod.oid)).toString('utf8')
     const modulePathDecl = /^\s*module\s+("?)([^\s"]+)\1/m.exec(goModText)
     if (!modulePathDecl) return {reason: 'go.mod declares no module path'}
     const goModule = modulePathDecl[2]
@@ -51,7 +56,7 @@ export async function computeClosure(repo: GitRepository, sha: string, modulePat
       if (packages.has(dir)) continue
       packages.add(dir)
       const goFiles = (filesIn.get(dir) ?? []).filter(e => e.type === 'blob' && e.path.endsWith('.go') && !e.path.endsWith('_test.go'))
-      const contents = await Promise.all(goFiles.map(e => reader.read(e.oid)))
+      const contents = await Promise.all(goFiles.map(e => read(e.oid)))
       for (const content of contents) {
         const source = content.toString('utf8')
         for (const pattern of goEmbeds(source)) embeds.push({dir, pattern})
@@ -74,7 +79,7 @@ export async function computeClosure(repo: GitRepository, sha: string, modulePat
 
     return {entries: [...wanted], packages: packages.size}
   } finally {
-    await reader.close()
+    await own?.close()
   }
 }
 

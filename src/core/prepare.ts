@@ -11,6 +11,7 @@ import type {LockOwner} from './lock.js'
 import type {Manifest} from './manifest.js'
 
 import {formatBytes, removeInside} from './fsutil.js'
+import {HandOver} from './git.js'
 import {CLOSURE_VERSION, computeClosure} from './goclosure.js'
 import {localRepoPath} from './home.js'
 import {
@@ -125,20 +126,22 @@ async function fillTree(req: PrepareRequest, src: TreeSource, tree: string, repo
     }
   }
 
-  let entries: TreeEntry[] | undefined
-  if (req.tool === 'tofu') {
-    entries = await src.repo.listTree(src.sha, src.modulePath)
-  } else if (!req.fullTree) {
-    const closure = await computeClosure(src.repo, src.sha, src.modulePath)
-    entries = closure.entries
-    if (!entries) report(`Go import closure unavailable (${closure.reason}); using the whole tree`)
-  }
-
   const reader = src.repo.objectReader()
   try {
+    // The closure's Go files are read once: the snapshot export gets the same bytes.
+    const handOver = new HandOver(reader)
+    let entries: TreeEntry[] | undefined
+    if (req.tool === 'tofu') {
+      entries = await src.repo.listTree(src.sha, src.modulePath)
+    } else if (!req.fullTree) {
+      const closure = await computeClosure(src.repo, src.sha, src.modulePath, handOver)
+      entries = closure.entries
+      if (!entries) report(`Go import closure unavailable (${closure.reason}); using the whole tree`)
+    }
+
     if (src.key && entries) {
       const layout = req.tool === 'tofu' ? 'module' : 'closure'
-      const snapshot = await createSnapshot(req.paths.cache, src.key, {reader, entries}, {layout, modulePath: src.modulePath, sha: src.sha})
+      const snapshot = await createSnapshot(req.paths.cache, src.key, {entries, reader: handOver}, {layout, modulePath: src.modulePath, sha: src.sha})
       return {...(await copySnapshot(snapshot, tree)), layout}
     }
 

@@ -18,7 +18,7 @@ import {
 } from 'node:fs/promises'
 import path from 'node:path'
 
-import type {ObjectReader, TreeEntry} from './git.js'
+import type {BlobSource, TreeEntry} from './git.js'
 
 import {removeInside} from './fsutil.js'
 import {isAlive} from './lock.js'
@@ -72,7 +72,7 @@ export async function readSnapshot(cacheDir: string, key: string): Promise<Snaps
 export async function createSnapshot(
   cacheDir: string,
   key: string,
-  {entries, reader}: {entries: TreeEntry[]; reader: ObjectReader},
+  {entries, reader}: {entries: TreeEntry[]; reader: BlobSource},
   info: Pick<SnapshotIndex, 'layout' | 'modulePath' | 'sha'>,
 ): Promise<Snapshot> {
   const root = snapshotsRoot(cacheDir)
@@ -116,6 +116,7 @@ export async function copySnapshot(snapshot: Snapshot, dest: string): Promise<{f
   const {dirs, files, links, bytes} = snapshot.index
   const src = path.join(snapshot.dir, 'tree')
   // Every folder once, parents first: one call each instead of a recursive walk per folder.
+  await mkdir(dest, {recursive: true})
   for (const d of withAncestors(dirs)) await mkdir(path.join(dest, d)).catch(ignoreExisting)
   // copyFile keeps the permission bits of the source.
   await Promise.all(files.map(f => copyFile(path.join(src, f), path.join(dest, f), constants.COPYFILE_FICLONE)))

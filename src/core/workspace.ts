@@ -13,7 +13,7 @@ import {
 } from 'node:fs/promises'
 import path from 'node:path'
 
-import type {ObjectReader, TreeEntry} from './git.js'
+import type {BlobSource, TreeEntry} from './git.js'
 
 import {InvalidInputError} from './errors.js'
 import {exists, removeInside, writeFileAtomic} from './fsutil.js'
@@ -94,7 +94,7 @@ export async function removeWorkspace(workspacesRoot: string, ws: {root: string}
  * are as in git; a symlink whose target resolves outside `dest` is refused (a repository must not be
  * able to make a tool read or write outside its workspace), and so is any path that would escape.
  */
-export async function exportEntries(reader: ObjectReader, entries: TreeEntry[], dest: string, prefix = ''): Promise<{files: number; bytes: number}> {
+export async function exportEntries(reader: BlobSource, entries: TreeEntry[], dest: string, prefix = ''): Promise<{files: number; bytes: number}> {
   const blobs = entries.filter(e => e.type === 'blob')
   const root = path.resolve(dest)
   const target = (e: TreeEntry) => {

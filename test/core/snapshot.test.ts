@@ -4,7 +4,7 @@ import {
 } from 'node:fs'
 import path from 'node:path'
 
-import {GitRepository} from '../../src/core/git.js'
+import {GitRepository, HandOver} from '../../src/core/git.js'
 import {computeClosure} from '../../src/core/goclosure.js'
 import {
   copySnapshot, createSnapshot, pruneSnapshots, readSnapshot, SNAPSHOT_KEEP_DAYS, snapshotKey,
@@ -46,6 +46,36 @@ describe('snapshots', () => {
     expect(hashTree(dest)).to.deep.equal(hashTree(reference))
     // No temporary folders are left beside complete snapshots.
     expect(readdirSync(path.join(cache, 'snapshots'))).to.deep.equal([key])
+  })
+
+  it('a closure and its snapshot read each blob from git once, and the snapshot equals a git export', async () => {
+    const up = createUpstream()
+    const sha = up.sha('v0.2.0')
+    const repo = new GitRepository(up.dir)
+    const reader = repo.objectReader()
+    const reads = new Map<string, number>()
+    const counting = {
+      read(oid: string) {
+        reads.set(oid, (reads.get(oid) ?? 0) + 1)
+        return reader.read(oid)
+      },
+    }
+    const cache = makeTempDir('pp-snap-cache-')
+    try {
+      const handOver = new HandOver(counting)
+      const {entries} = await computeClosure(repo, sha, PULUMI_MODULE_REDIS, handOver)
+      expect(reads.size).to.be.greaterThan(0)
+      const snapshot = await createSnapshot(cache, snapshotKey(['once']), {entries: entries!, reader: handOver}, {layout: 'closure', modulePath: PULUMI_MODULE_REDIS, sha})
+      expect([...reads.values()].every(n => n === 1), JSON.stringify([...reads])).to.equal(true)
+      expect(reads.size).to.equal(new Set(entries!.map(e => e.oid)).size)
+      const dest = makeTempDir('pp-snap-dest-')
+      await copySnapshot(snapshot, dest)
+      const reference = makeTempDir('pp-snap-ref-')
+      for (const e of entries!) exportTree(up, sha, e.path, reference)
+      expect(hashTree(dest)).to.deep.equal(hashTree(reference))
+    } finally {
+      await reader.close()
+    }
   })
 
   it('pruning drops snapshots of other commits unused for a week, and keeps the selected commit and recent ones', async () => {
