@@ -321,6 +321,30 @@ describe('e2e: pulumi runs (stand-in pulumi)', () => {
     }
   })
 
+  describe('Ctrl-C typed at a terminal', () => {
+    it('pulumi gets one SIGINT (from the terminal, not a second from us); the run cleans up and exits 130', async function () {
+      if (!onPath('script')) {
+        console.log('    skipped: util-linux `script` (to make a pseudo-terminal) is not on PATH')
+        this.skip()
+      }
+
+      // The stand-in keeps recording signals for a while after the first: a forwarded copy would land there.
+      const e = env({PULUMI_STAND_IN_SLEEP_MS: '45000', PULUMI_STAND_IN_LINGER_MS: '1500'})
+      const cli = startCli(['pulumi', 'up', '-f', e.manifest(), '--yes'], {env: e.sb.env, terminal: true})
+      await cli.waitFor(/stand-in: waiting/)
+      expect(findFiles(e.sb.home, 'stack-input')).to.have.length(1)
+      cli.child.stdin!.write('\u0003')
+      const result = await cli.done
+      expect(result.code, result.stdout + result.stderr).to.equal(130)
+      const records = readRecords(e.recordFile)
+      // The tool really ran at a terminal, and saw exactly one interrupt.
+      expect(records[0].tty).to.equal(true)
+      expect(records.map(r => r.signal)).to.deep.equal([undefined, 'SIGINT'])
+      expect(workspacesOf(e.sb)).to.deep.equal([])
+      expect(findFiles(e.sb.home, 'stack-input')).to.deep.equal([])
+    })
+  })
+
   describe('finding the pulumi binary', () => {
     it('a missing pulumi is a clear error naming it and how to install it', async function () {
       if (onPath('pulumi')) {

@@ -61,12 +61,29 @@ export type RunningCli = {
   done: Promise<CliResult>
 }
 
-export function startCli(args: string[], opts: {env: NodeJS.ProcessEnv; cwd?: string; input?: string}): RunningCli {
-  const child = spawn(process.execPath, [RUN_JS, ...args], {
-    cwd: opts.cwd ?? ROOT,
-    env: opts.env,
-    stdio: ['pipe', 'pipe', 'pipe'],
-  })
+/**
+ * Starts the built CLI. `terminal`: inside a pseudo-terminal made by util-linux `script` (stdin,
+ * stdout and stderr are the terminal; what is written to the child's stdin is typed at it, so
+ * "\x03" is a Ctrl-C the terminal turns into SIGINT for the foreground process group).
+ */
+/** `s` as one word for /bin/sh. */
+function shellQuote(s: string): string {
+  return `'${s.replaceAll("'", "'\\''")}'`
+}
+
+export function startCli(args: string[], opts: {env: NodeJS.ProcessEnv; cwd?: string; input?: string; terminal?: boolean}): RunningCli {
+  const argv = [process.execPath, RUN_JS, ...args]
+  const child = opts.terminal
+    ? spawn('script', ['-q', '-e', '-c', argv.map(a => shellQuote(a)).join(' '), '/dev/null'], {
+      cwd: opts.cwd ?? ROOT,
+      env: opts.env,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    })
+    : spawn(argv[0], argv.slice(1), {
+      cwd: opts.cwd ?? ROOT,
+      env: opts.env,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    })
   let stdout = ''
   let stderr = ''
   const waiters: Array<() => void> = []
@@ -82,7 +99,9 @@ export function startCli(args: string[], opts: {env: NodeJS.ProcessEnv; cwd?: st
     stderr += d.toString()
     poke()
   })
-  if (opts.input === undefined) child.stdin!.end()
+  if (opts.terminal) {
+    if (opts.input !== undefined) child.stdin!.write(opts.input)
+  } else if (opts.input === undefined) child.stdin!.end()
   else child.stdin!.end(opts.input)
   const done = new Promise<CliResult>(resolve => {
     child.on('close', (code, signal) => {

@@ -11,7 +11,11 @@
 //   PULUMI_STAND_IN_SLEEP_MS      after recording, print "stand-in: waiting" and wait;
 //                                 SIGINT/SIGTERM append the record again with a "signal"
 //                                 field ("SIGINT"/"SIGTERM") and exit 130/143
+//   PULUMI_STAND_IN_LINGER_MS     with SLEEP_MS: after the first signal, keep recording signals
+//                                 for this long before exiting (to see duplicates)
 //   PULUMI_STAND_IN_STACK_EXISTS  "1": `stack init` fails with "already exists" (exit 255)
+//
+// Each record also says whether the stand-in's stdin was a terminal ("tty").
 //
 // `pulumi` is a /bin/sh wrapper that execs node (by absolute path) on
 // pulumi-stand-in.cjs, so it works regardless of any package.json "type" and
@@ -28,6 +32,7 @@ export type PulumiRecord = {
   env: Record<string, string | undefined>
   files: string[]
   signal?: string
+  tty?: boolean
   stackInput?: string
   stackInputMode?: number
 }
@@ -82,7 +87,7 @@ function append(obj) {
   fs.appendFileSync(recordFile, JSON.stringify(obj) + '\n')
 }
 
-const record = {argv, cwd, env: pickEnv(), files: listFiles(cwd)}
+const record = {argv, cwd, env: pickEnv(), files: listFiles(cwd), tty: Boolean(process.stdin.isTTY)}
 if (env.STACK_INPUT_YAML_FILE) {
   try {
     record.stackInput = fs.readFileSync(env.STACK_INPUT_YAML_FILE, 'utf8')
@@ -136,9 +141,14 @@ if (words[0] === 'stack' && words[1] === 'init' && env.PULUMI_STAND_IN_STACK_EXI
 
 const sleepMs = Number.parseInt(env.PULUMI_STAND_IN_SLEEP_MS || '', 10)
 if (sleepMs > 0) {
+  const linger = Number.parseInt(env.PULUMI_STAND_IN_LINGER_MS || '', 10)
+  let exiting = false
   const onSignal = (signal, code) => () => {
     append(Object.assign({}, record, {signal}))
-    process.exit(code)
+    if (!(linger > 0)) process.exit(code)
+    if (exiting) return
+    exiting = true
+    setTimeout(() => process.exit(code), linger)
   }
   process.on('SIGINT', onSignal('SIGINT', 130))
   process.on('SIGTERM', onSignal('SIGTERM', 143))
