@@ -6,8 +6,6 @@ import {mkdir} from 'node:fs/promises'
 import path from 'node:path'
 
 import type {GitRepository, TreeEntry} from './git.js'
-import type {HomePaths} from './home.js'
-import type {LockOwner} from './lock.js'
 import type {Manifest} from './manifest.js'
 
 import {formatBytes, removeInside} from './fsutil.js'
@@ -20,12 +18,12 @@ import {
 import {
   copySnapshot, createSnapshot, discardSnapshot, readSnapshot, type Snapshot, snapshotKey,
 } from './snapshot.js'
-import {Staging} from './staging.js'
+import {Staging, type StagingOptions} from './staging.js'
 import {
   copyFolder, createWorkspace, exportEntries, removeWorkspace, type Workspace,
 } from './workspace.js'
 
-export type PrepareRequest = {
+export type PrepareRequest = Omit<StagingOptions, 'onProgress'> & {
   tool: Tool
   manifest: Manifest
   /** validated stack id, used to name the workspace */
@@ -35,14 +33,8 @@ export type PrepareRequest = {
   moduleVersion?: string
   /** pulumi: export the whole tree instead of the module's Go import closure */
   fullTree?: boolean
-  paths: HomePaths
-  url: string
-  cliVersion: string
-  command: string
-  env?: NodeJS.ProcessEnv
-  signal?: AbortSignal
+  /** progress lines for the user */
   report?: (message: string) => void
-  onWait?: (owner: LockOwner | undefined) => void
 }
 
 export type PreparedRun = Workspace & {
