@@ -146,6 +146,15 @@ async function removeLeftovers(root: string): Promise<void> {
   }
 }
 
+/** How many complete snapshots the cache holds, and the bytes of their files. */
+export async function snapshotStats(cacheDir: string): Promise<{snapshots: number; bytes: number}> {
+  const root = snapshotsRoot(cacheDir)
+  const names = (await readdir(root).catch(() => [] as string[])).filter(n => !n.startsWith('.'))
+  const indexes = await Promise.all(names.map(n => readFile(path.join(root, n, 'index.json'), 'utf8').then(t => JSON.parse(t) as SnapshotIndex, () => null)))
+  const complete = indexes.filter(i => i !== null)
+  return {snapshots: complete.length, bytes: complete.reduce((sum, i) => sum + i.bytes, 0)}
+}
+
 /** Moves a snapshot out of the way and deletes it (one found damaged is exported again). */
 export async function discardSnapshot(snapshot: Snapshot): Promise<void> {
   const root = path.dirname(snapshot.dir)

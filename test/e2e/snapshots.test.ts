@@ -77,6 +77,11 @@ describe('module snapshots', () => {
     // Used a moment ago: moving on keeps it.
     expect((await runCli(['tofu:init', '-f', manifest], {env})).code).to.equal(0)
     const [v1Snapshot] = snapshotNames()
+    const status = await runCli(['staging:status', '--json'], {env})
+    const {cache} = JSON.parse(status.stdout) as {cache: {bytes: number; snapshots: number}}
+    expect(cache.snapshots).to.equal(1)
+    expect(cache.bytes).to.be.greaterThan(0)
+    expect((await runCli(['staging:status'], {env})).stdout).to.match(/^Cache: +1 module snapshot\(s\), /m)
     const next = await runCli(['staging:checkout', 'v0.2.0'], {env})
     expect(next.code, next.stderr).to.equal(0)
     expect(next.stderr).to.not.contain('Removed')

@@ -13,11 +13,13 @@ export default class StagingStatus extends StagingCommand {
     const staging = await this.staging()
     const {listWorkspaces} = await import('../../core/workspace.js')
     const {formatBytes} = await import('../../core/fsutil.js')
+    const {snapshotStats} = await import('../../core/snapshot.js')
     const {paths} = await this.home()
     const status = await staging.status()
     const workspaces = (await listWorkspaces(paths.workspaces)).map(w => ({path: w.path, running: w.running, kept: w.kept}))
+    const cache = await snapshotStats(paths.cache)
     if (flags.json) {
-      this.printJson({...status, workspaces})
+      this.printJson({...status, workspaces, cache})
       return
     }
 
@@ -36,6 +38,7 @@ export default class StagingStatus extends StagingCommand {
       ['Work tree', `${status.headMatches ? 'at the selected commit' : `HEAD is ${status.headSha?.slice(0, 12) ?? 'unknown'}, not the selected commit`}, ${status.clean ? 'clean' : `${status.changedFiles.length} changed file(s)`}`],
       ['Size', `${formatBytes(status.sizeBytes)} in ${status.files} files`],
       ['Last fetch', status.fetchedAt ?? 'never'],
+      ['Cache', `${cache.snapshots} module snapshot(s), ${formatBytes(cache.bytes)}`],
       ['Workspaces', workspaces.length === 0 ? 'none' : `${workspaces.length} (${workspaces.filter(w => w.running).length} running, ${workspaces.filter(w => !w.running).length} left over)`],
     ]
     if (status.pending) lines.push(['Interrupted', `a checkout of ${status.pending.ref} did not finish; the next staging command completes it`])
