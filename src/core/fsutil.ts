@@ -38,10 +38,9 @@ export async function removeInside(root: string, target: string): Promise<void> 
   }
 
   try {
-    // Only a real folder is walked: a symlink in its place is removed as a link, by `rm` below.
-    const st = await lstat(target).catch(() => null)
-    if (!st) return
-    if (!st.isDirectory()) throw new Error('not a folder')
+    // Only a real folder is walked: a symlink or file in its place, or a target that is already
+    // gone, is left to `rm` below.
+    if (!(await lstat(target)).isDirectory()) throw new Error('not a folder')
     await removeTree(target)
   } catch {
     // Whatever the fast walk could not handle (a read-only folder a tool left, a file appearing
