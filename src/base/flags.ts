@@ -4,16 +4,20 @@
  */
 import * as Flags from '@oclif/core/flags'
 
-const PROVIDER_FLAG_NAMES = ['aws', 'azure', 'gcp', 'kubernetes', 'cloudflare', 'confluent', 'atlas', 'auth0', 'snowflake', 'openfga'] as const
+import {type Provider, PROVIDERS} from '../core/credentials.js'
+import {BACKEND_TYPES} from '../core/iac/tofu.js'
 
-const providerFlags = Object.fromEntries(PROVIDER_FLAG_NAMES.map(p => [
+// The per-provider flags of the reference CLI (`--aws-provider-config <file>`, …) still work, hidden:
+// `--provider-config aws=<file>` says the same with one flag.
+const legacyProviderFlags = Object.fromEntries(PROVIDERS.map(p => [
   `${p}-provider-config`,
   Flags.file({
     exists: true,
+    hidden: true,
     helpGroup: 'CREDENTIALS',
-    summary: `${p} credentials file (YAML); overrides --provider-config for ${p}.`,
+    summary: `${p} credentials file (YAML); same as --provider-config ${p}=<file>.`,
   }),
-])) as Record<`${(typeof PROVIDER_FLAG_NAMES)[number]}-provider-config`, ReturnType<typeof Flags.file>>
+])) as Record<`${Provider}-provider-config`, ReturnType<typeof Flags.file>>
 
 export const sharedFlags = {
   manifest: Flags.string({
@@ -49,12 +53,13 @@ export const sharedFlags = {
   'kube-context': Flags.string({
     summary: 'Kubernetes context passed to the module as KUBE_CTX (default: label kubernetes.project-planton.org/context).',
   }),
-  'provider-config': Flags.file({
-    exists: true,
+  'provider-config': Flags.string({
+    multiple: true,
     helpGroup: 'CREDENTIALS',
-    summary: "Credentials file (YAML) for the manifest's provider.",
+    summary: "Credentials file (YAML): <file> for the manifest's provider, or <provider>=<file> for any provider (repeatable).",
+    description: `Providers: ${PROVIDERS.join(', ')}. A Pulumi module gets the manifest provider's file as provider_config; OpenTofu/Terraform gets every file as the provider's environment variables (AWS_*, ARM_*, GOOGLE_CREDENTIALS, KUBECONFIG, …).`,
   }),
-  ...providerFlags,
+  ...legacyProviderFlags,
 }
 
 export const pulumiStackFlag = {
@@ -72,7 +77,7 @@ export const pulumiRunFlags = {
 export const tofuBackendFlags = {
   'backend-type': Flags.string({
     helpGroup: 'BACKEND',
-    options: ['local', 's3', 'gcs', 'azurerm'],
+    options: [...BACKEND_TYPES],
     summary: 'State backend (default: label terraform.project-planton.org/backend.type, else local state under the CLI home).',
   }),
   'backend-config': Flags.string({
@@ -85,6 +90,3 @@ export const tofuBackendFlags = {
 export const autoApproveFlag = {
   'auto-approve': Flags.boolean({summary: 'Apply without asking for confirmation.'}),
 }
-
-export type ProviderFlagName = keyof typeof providerFlags
-export const PROVIDER_FLAGS = PROVIDER_FLAG_NAMES

@@ -3,7 +3,6 @@
  * `provider_config` in the stack input; OpenTofu/Terraform providers read environment variables.
  */
 import {readFile} from 'node:fs/promises'
-import {parse} from 'yaml'
 
 import {InvalidInputError} from './errors.js'
 
@@ -70,6 +69,7 @@ export async function readProviderConfig(provider: Provider, file: string): Prom
     throw new InvalidInputError(`cannot read ${provider} credentials ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`)
   }
 
+  const {parse} = await import('yaml')
   let values: unknown
   try {
     values = parse(text)
@@ -117,21 +117,50 @@ export function kubeconfigOf(config: ProviderConfig): string | undefined {
 }
 
 /**
- * The credential files of a run, read: `--<provider>-provider-config` for each provider given, and
- * `--provider-config` for the manifest's own provider. The manifest provider's comes first: it is
- * the `provider_config` of a Pulumi stack input.
+ * The credential files of a run: `forManifest` is for the manifest's own provider (`--provider-config
+ * <file>`), `byProvider` names the provider (`--provider-config aws=<file>`).
  */
-export async function loadCredentials(manifestProvider: string | undefined, generic: string | undefined, perProvider: Partial<Record<Provider, string>>): Promise<ProviderConfig[]> {
+export type CredentialFiles = {forManifest?: string; byProvider: Partial<Record<Provider, string>>}
+
+/**
+ * Reads `--provider-config` values: `<provider>=<file>` when the part before the first `=` is a
+ * provider's name, else a file for the manifest's own provider (a file name may contain `=`).
+ */
+export function parseCredentialFlags(values: string[], legacy: Partial<Record<Provider, string>> = {}): CredentialFiles {
+  const files: CredentialFiles = {byProvider: {...legacy}}
+  for (const value of values) {
+    const eq = value.indexOf('=')
+    const provider = eq > 0 ? PROVIDERS.find(p => p === value.slice(0, eq).toLowerCase()) : undefined
+    if (provider) {
+      if (eq === value.length - 1) throw new InvalidInputError(`--provider-config ${value}: no file after "="`)
+      files.byProvider[provider] = value.slice(eq + 1)
+    } else if (files.forManifest) {
+      throw new InvalidInputError(`--provider-config given twice without a provider (${files.forManifest}, ${value})`, {
+        hint: `Name the provider of each file: --provider-config aws=aws.yaml --provider-config kubernetes=kube.yaml (providers: ${PROVIDERS.join(', ')}).`,
+      })
+    } else {
+      files.forManifest = value
+    }
+  }
+
+  return files
+}
+
+/**
+ * The credential files of a run, read: one per provider named, and `forManifest` for the manifest's
+ * own provider. The manifest provider's comes first: it is the `provider_config` of a Pulumi stack input.
+ */
+export async function loadCredentials(manifestProvider: string | undefined, files: CredentialFiles): Promise<ProviderConfig[]> {
   const own = PROVIDERS.find(p => p === manifestProvider)
-  if (generic && !own) {
+  if (files.forManifest && !own) {
     throw new InvalidInputError(`--provider-config: the manifest's provider ${JSON.stringify(manifestProvider ?? '')} takes no credentials file`, {
-      hint: `Use the flag of a provider instead: ${PROVIDERS.map(p => `--${p}-provider-config`).join(', ')}.`,
+      hint: `Name the provider: --provider-config <provider>=<file>, one of ${PROVIDERS.join(', ')}.`,
     })
   }
 
-  const files = new Map<Provider, string>()
-  if (own && generic) files.set(own, generic)
-  for (const p of PROVIDERS) if (perProvider[p]) files.set(p, perProvider[p]!)
-  const order = [...files.keys()].sort((a, b) => Number(b === own) - Number(a === own))
-  return Promise.all(order.map(p => readProviderConfig(p, files.get(p)!)))
+  const chosen = new Map<Provider, string>()
+  if (own && files.forManifest) chosen.set(own, files.forManifest)
+  for (const p of PROVIDERS) if (files.byProvider[p]) chosen.set(p, files.byProvider[p]!)
+  const order = [...chosen.keys()].sort((a, b) => Number(b === own) - Number(a === own))
+  return Promise.all(order.map(p => readProviderConfig(p, chosen.get(p)!)))
 }

@@ -12,6 +12,8 @@ import type {SimpleGit, SimpleGitProgressEvent} from 'simple-git'
 import {spawn} from 'node:child_process'
 import {once} from 'node:events'
 
+import type {BlobSource} from './blobs.js'
+
 import {errorMessage, OfflineError, StagingError} from './errors.js'
 import {debug} from './log.js'
 
@@ -265,10 +267,6 @@ export class GitRepository {
     }
   }
 
-  async setConfig(key: string, value: string): Promise<void> {
-    await this.raw(['config', key, value])
-  }
-
   async headSha(): Promise<string | undefined> {
     return this.resolveCommit('HEAD')
   }
@@ -325,36 +323,6 @@ function parseTree(out: string): TreeEntry[] {
  * Streams blob contents from `git cat-file --batch`: one process serves any number of reads, in
  * the order they were asked for.
  */
-/** Anything that gives a blob's bytes by object id. */
-export type BlobSource = {read(oid: string): Promise<Buffer>}
-
-/**
- * Keeps what one reader (the Go import closure) read for one later reader (the export of the same
- * files), so that a blob is inflated by git once: the large generated files of a closure are delta
- * chains that cost more to read than anything else in a first run. Each kept blob is handed over
- * once and then forgotten, so memory stays bounded by what the first reader read.
- */
-export class HandOver implements BlobSource {
-  private readonly kept = new Map<string, Promise<Buffer>>()
-
-  constructor(private readonly source: BlobSource) {}
-
-  /** For the export: a kept blob (once), else straight from the source. */
-  read(oid: string): Promise<Buffer> {
-    const kept = this.kept.get(oid)
-    if (!kept) return this.source.read(oid)
-    this.kept.delete(oid)
-    return kept
-  }
-
-  /** For the closure: reads from the source and keeps the result for the export. */
-  readAndKeep(oid: string): Promise<Buffer> {
-    const blob = this.source.read(oid)
-    this.kept.set(oid, blob)
-    return blob
-  }
-}
-
 export class ObjectReader implements BlobSource {
   private buffer: Buffer = Buffer.alloc(0)
   /** chunks received after `buffer`, joined once the object at the head of the queue is complete */

@@ -12,6 +12,7 @@ import type {HomePaths} from './home.js'
 
 import {InterruptedError, StagingError} from './errors.js'
 import {debug} from './log.js'
+import {isAlive} from './process.js'
 
 const STALE_MS = 5000
 
@@ -37,15 +38,6 @@ export function describeOwner(owner: LockOwner | undefined): string {
   if (!owner) return 'another project-planton process'
   const alive = isAlive(owner.pid)
   return `pid ${owner.pid} (\`${owner.command}\`${alive ? '' : ', no longer running: its lock is being recovered'})`
-}
-
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM'
-  }
 }
 
 /** Runs `fn` while holding the staging lock; waits (abortably) while another process holds it. */

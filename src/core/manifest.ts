@@ -1,10 +1,10 @@
 /**
  * ProjectPlanton manifests: load (file or stdin), apply `--set` overrides, validate.
  */
-import {readFile} from 'node:fs/promises'
 import {parse, parseDocument} from 'yaml'
 
 import {InvalidInputError} from './errors.js'
+import {readManifestText, type ReadOptions} from './manifest-source.js'
 
 export type Manifest = {
   apiVersion: string
@@ -16,30 +16,11 @@ export type Manifest = {
 
 export type LoadedManifest = {manifest: Manifest; source: string}
 
-export const LABELS = {
-  provisioner: 'project-planton.org/provisioner',
-  kubeContext: 'kubernetes.project-planton.org/context',
-  stackFqdn: 'pulumi.project-planton.org/stack.fqdn',
-  organization: 'pulumi.project-planton.org/organization',
-  project: 'pulumi.project-planton.org/project',
-  stackName: 'pulumi.project-planton.org/stack.name',
-  backendType: 'terraform.project-planton.org/backend.type',
-  backendObject: 'terraform.project-planton.org/backend.object',
-} as const
-
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype'])
 
-/** Reads a manifest from `file`, or from `stdin` when `file` is `-`. */
-export async function loadManifest(file: string, sets: string[] = [], stdin: NodeJS.ReadableStream = process.stdin): Promise<LoadedManifest> {
-  const source = file === '-' ? '<stdin>' : file
-  let text: string
-  try {
-    text = file === '-' ? await readAll(stdin) : await readFile(file, 'utf8')
-  } catch (error) {
-    const {code} = (error as NodeJS.ErrnoException)
-    throw new InvalidInputError(`cannot read manifest ${source}: ${code === 'ENOENT' ? 'no such file' : (error as Error).message}`)
-  }
-
+/** Reads a manifest from `file`, or from stdin when `file` is `-`; a signal stops the reading. */
+export async function loadManifest(file: string, sets: string[] = [], opts: ReadOptions = {}): Promise<LoadedManifest> {
+  const {text, source} = await readManifestText(file, opts)
   return {manifest: parseManifest(text, source, sets), source}
 }
 
@@ -119,19 +100,8 @@ export function applySet(data: Record<string, unknown>, set: string): void {
   node[keys.at(-1)!] = value
 }
 
-export function label(manifest: Manifest, key: string): string | undefined {
-  const value = manifest.metadata.labels?.[key]
-  return typeof value === 'string' && value.trim() ? value.trim() : undefined
-}
-
 function describe(value: unknown): string {
   if (value === null || value === undefined) return 'empty'
   if (Array.isArray(value)) return 'a list'
   return `a ${typeof value}`
-}
-
-async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
-  const chunks: Buffer[] = []
-  for await (const chunk of stream) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk))
-  return Buffer.concat(chunks).toString('utf8')
 }

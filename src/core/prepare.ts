@@ -8,20 +8,19 @@ import path from 'node:path'
 import type {GitRepository, TreeEntry} from './git.js'
 import type {Manifest} from './manifest.js'
 
+import {HandOver} from './blobs.js'
 import {formatBytes, removeInside} from './fsutil.js'
-import {HandOver} from './git.js'
 import {CLOSURE_VERSION, computeClosure} from './goclosure.js'
 import {localRepoPath} from './home.js'
+import {copyFolder, copySnapshot, exportEntries} from './materialise.js'
 import {
   assertModuleDir, fsTree, gitTree, locateModule, type Tool,
 } from './modules.js'
 import {
-  copySnapshot, createSnapshot, discardSnapshot, readSnapshot, type Snapshot, snapshotKey,
+  createSnapshot, discardSnapshot, readSnapshot, type Snapshot, snapshotKey,
 } from './snapshot.js'
 import {Staging, type StagingOptions} from './staging.js'
-import {
-  copyFolder, createWorkspace, exportEntries, removeWorkspace, type Workspace,
-} from './workspace.js'
+import {createWorkspace, removeWorkspace, type Workspace} from './workspace.js'
 
 export type PrepareRequest = Omit<StagingOptions, 'onProgress'> & {
   tool: Tool

@@ -12,17 +12,17 @@
  * every later run is copied from.
  */
 import {createHash, randomBytes} from 'node:crypto'
-import {constants} from 'node:fs'
 import {
-  copyFile, mkdir, readdir, readFile, readlink, rename, stat, symlink, utimes, writeFile,
+  mkdir, readdir, readFile, readlink, rename, stat, utimes, writeFile,
 } from 'node:fs/promises'
 import path from 'node:path'
 
-import type {BlobSource, TreeEntry} from './git.js'
+import type {BlobSource} from './blobs.js'
+import type {TreeEntry} from './git.js'
 
 import {removeInside} from './fsutil.js'
-import {isAlive} from './lock.js'
-import {exportEntries} from './workspace.js'
+import {exportEntries} from './materialise.js'
+import {isAlive} from './process.js'
 
 const LAYOUT_VERSION = 1
 
@@ -109,33 +109,6 @@ export async function createSnapshot(
     await removeInside(root, tmp)
     throw error
   }
-}
-
-/** Copies a snapshot's files into `dest` (a workspace's tree). */
-export async function copySnapshot(snapshot: Snapshot, dest: string): Promise<{files: number; bytes: number}> {
-  const {dirs, files, links, bytes} = snapshot.index
-  const src = path.join(snapshot.dir, 'tree')
-  // Every folder once, parents first: one call each instead of a recursive walk per folder.
-  await mkdir(dest, {recursive: true})
-  for (const d of withAncestors(dirs)) await mkdir(path.join(dest, d)).catch(ignoreExisting)
-  // copyFile keeps the permission bits of the source.
-  await Promise.all(files.map(f => copyFile(path.join(src, f), path.join(dest, f), constants.COPYFILE_FICLONE)))
-  for (const [p, to] of links) await symlink(to, path.join(dest, p))
-  return {files: files.length + links.length, bytes}
-}
-
-/** `dirs` and all their parents (repository-relative), sorted so that parents come first. */
-function withAncestors(dirs: string[]): string[] {
-  const all = new Set<string>()
-  for (const d of dirs) {
-    for (let p = d; p !== '.' && p !== '' && !all.has(p); p = path.posix.dirname(p)) all.add(p)
-  }
-
-  return [...all].sort()
-}
-
-function ignoreExisting(error: NodeJS.ErrnoException): void {
-  if (error.code !== 'EEXIST') throw error
 }
 
 /** Temporary exports and pruned snapshots of processes that died before removing them. */

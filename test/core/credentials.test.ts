@@ -2,7 +2,9 @@ import {expect} from 'chai'
 import {writeFileSync} from 'node:fs'
 import path from 'node:path'
 
-import {credentialEnv, kubeconfigOf, readProviderConfig} from '../../src/core/credentials.js'
+import {
+  credentialEnv, kubeconfigOf, loadCredentials, parseCredentialFlags, readProviderConfig,
+} from '../../src/core/credentials.js'
 import {InvalidInputError} from '../../src/core/errors.js'
 import {makeTempDir, removeTempDirs} from '../support/upstream.js'
 
@@ -62,6 +64,29 @@ describe('provider credentials', () => {
         expect(error).to.be.instanceOf(InvalidInputError)
         expect((error as Error).message).to.contain(name)
       }
+    }
+  })
+
+  it('reads --provider-config as <file> for the manifest provider or <provider>=<file>, legacy flags included', () => {
+    expect(parseCredentialFlags(['kube.yaml'])).to.deep.equal({forManifest: 'kube.yaml', byProvider: {}})
+    expect(parseCredentialFlags(['aws=a.yaml', 'GCP=g.yaml'], {azure: 'z.yaml'})).to.deep.equal({byProvider: {aws: 'a.yaml', gcp: 'g.yaml', azure: 'z.yaml'}})
+    // A file name with "=" that does not start with a provider's name is a file.
+    expect(parseCredentialFlags(['creds=v2.yaml'])).to.deep.equal({forManifest: 'creds=v2.yaml', byProvider: {}})
+    expect(() => parseCredentialFlags(['a.yaml', 'b.yaml'])).to.throw(InvalidInputError, /given twice/)
+    expect(() => parseCredentialFlags(['aws='])).to.throw(InvalidInputError, /no file/)
+  })
+
+  it('loads the manifest provider first (the Pulumi provider_config), then the others', async () => {
+    const aws = file('a.yaml', 'region: eu-west-1\n')
+    const kube = file('k.yaml', 'kubeconfig: x\n')
+    const loaded = await loadCredentials('kubernetes', {forManifest: kube, byProvider: {aws}})
+    expect(loaded.map(c => c.provider)).to.deep.equal(['kubernetes', 'aws'])
+    try {
+      await loadCredentials('example', {forManifest: kube, byProvider: {}})
+      expect.fail('a provider without credentials took a file')
+    } catch (error) {
+      expect(error).to.be.instanceOf(InvalidInputError)
+      expect((error as Error).message).to.match(/takes no credentials file/)
     }
   })
 })

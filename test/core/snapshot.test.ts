@@ -4,10 +4,12 @@ import {
 } from 'node:fs'
 import path from 'node:path'
 
-import {GitRepository, HandOver} from '../../src/core/git.js'
+import {HandOver} from '../../src/core/blobs.js'
+import {GitRepository} from '../../src/core/git.js'
 import {computeClosure} from '../../src/core/goclosure.js'
+import {copySnapshot} from '../../src/core/materialise.js'
 import {
-  copySnapshot, createSnapshot, pruneSnapshots, readSnapshot, SNAPSHOT_KEEP_DAYS, snapshotKey,
+  createSnapshot, pruneSnapshots, readSnapshot, SNAPSHOT_KEEP_DAYS, snapshotKey,
 } from '../../src/core/snapshot.js'
 import {hashTree} from '../support/cli.js'
 import {

@@ -50,7 +50,7 @@ describe('module sources and the tofu hand-off', () => {
     const tofu = tofuStandIn(makeTempDir('pp-tofu-'))
     const creds = path.join(sb.home, 'aws.yaml')
     writeFileSync(creds, 'access_key_id: AKIATEST\nsecret_access_key: shh\nregion: us-east-1\n')
-    const r = await runCli(['tofu:plan', '-f', manifest, '--aws-provider-config', creds, '--kube-context', 'kind-dev'], {env: {...sb.env, PROJECT_PLANTON_TOFU_BIN: tofu.bin}})
+    const r = await runCli(['tofu:plan', '-f', manifest, '--provider-config', `aws=${creds}`, '--kube-context', 'kind-dev'], {env: {...sb.env, PROJECT_PLANTON_TOFU_BIN: tofu.bin}})
     expect(r.code, r.stderr).to.equal(0)
     const [init, plan] = tofu.records()
     const state = path.join(sb.plantonHome, 'tofu', 'state', 'kubernetesredis__redis-src', 'terraform.tfstate')

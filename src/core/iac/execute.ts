@@ -2,14 +2,14 @@
  * Hands a prepared workspace to the tool: writes what the tool reads (stack input, variables,
  * backend, credentials) and runs it with the terminal. Returns the tool's exit code.
  */
-import {mkdir, writeFile} from 'node:fs/promises'
-import path from 'node:path'
+import {mkdir} from 'node:fs/promises'
 
 import type {Manifest} from '../manifest.js'
 import type {PreparedRun} from '../prepare.js'
 import type {SignalTrap} from '../signals.js'
 
 import {credentialEnv, kubeconfigOf, type ProviderConfig} from '../credentials.js'
+import {writeGenerated} from '../materialise.js'
 import {
   findBinary, runTool, type ToolBinary, which,
 } from '../tools.js'
@@ -43,7 +43,7 @@ export type TofuExecution = Common & {
 export async function executePulumi(run: PulumiExecution): Promise<number> {
   const bin = await findBinary('pulumi', run.env)
   const ws = run.workspace
-  if (ws.layout !== 'in-place') await alignProjectName(ws.moduleDir, run.fqdn)
+  if (ws.layout !== 'in-place') await alignProjectName(ws.tree, ws.moduleDir, run.fqdn)
   const stackInput = await writeStackInput(ws.privateDir, run.manifest, run.providers[0])
   const env: NodeJS.ProcessEnv = {...run.env, STACK_INPUT_YAML_FILE: stackInput}
   if (run.kubeContext) env.KUBE_CTX = run.kubeContext
@@ -74,8 +74,7 @@ export async function executeTofu(run: TofuExecution): Promise<number> {
   // Every provider given becomes variables: a module may use more than its own (EKS needs AWS).
   for (const provider of run.providers) {
     const kubeconfig = kubeconfigOf(provider)
-    const kubeconfigPath = kubeconfig ? path.join(ws.privateDir, 'kubeconfig') : undefined
-    if (kubeconfig && kubeconfigPath) await writeFile(kubeconfigPath, kubeconfig, {mode: 0o600})
+    const kubeconfigPath = kubeconfig ? await writeGenerated(ws.privateDir, 'kubeconfig', kubeconfig, 0o600) : undefined
     Object.assign(env, credentialEnv(provider, kubeconfigPath))
   }
 

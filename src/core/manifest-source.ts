@@ -1,0 +1,131 @@
+/**
+ * Where a manifest's text comes from: a file, a FIFO (`-f <(…)`), or stdin (`-f -`). Every source
+ * is read with a size limit and can be abandoned at once when the run is interrupted: a Ctrl-C must
+ * work while the CLI waits for a writer that never comes.
+ */
+import {closeSync, constants, openSync} from 'node:fs'
+import {open, readFile, stat} from 'node:fs/promises'
+import net from 'node:net'
+
+import {InterruptedError, InvalidInputError} from './errors.js'
+
+/** Real manifests are a few KiB; a bigger input is a mistake (or an attack on memory and time). */
+export const MAX_MANIFEST_BYTES = 1024 * 1024
+
+export type ReadOptions = {signal?: AbortSignal; stdin?: NodeJS.ReadableStream; limit?: number}
+
+export async function readManifestText(file: string, opts: ReadOptions = {}): Promise<{text: string; source: string}> {
+  const source = file === '-' ? '<stdin>' : file
+  const limit = opts.limit ?? MAX_MANIFEST_BYTES
+  try {
+    if (file === '-') return {text: await readStream(opts.stdin ?? process.stdin, source, limit, opts.signal), source}
+    const st = await stat(file)
+    if (st.isDirectory()) throw new InvalidInputError(`cannot read manifest ${source}: it is a folder`)
+    if (st.isFile()) {
+      if (st.size > limit) throw tooBig(source, limit)
+      return {text: await readFile(file, {encoding: 'utf8', signal: opts.signal}), source}
+    }
+
+    // A FIFO, a socket or a device: read as a stream that a signal can stop.
+    return {text: await readStream(await openPipe(file, opts.signal), source, limit, opts.signal), source}
+  } catch (error) {
+    if (error instanceof InvalidInputError || error instanceof InterruptedError) throw error
+    if (opts.signal?.aborted) throw new InterruptedError(signalOf(opts.signal))
+    const {code} = error as NodeJS.ErrnoException
+    const why = code === 'ENOENT' ? 'no such file' : (code === 'EACCES' ? 'permission denied' : (error as Error).message)
+    throw new InvalidInputError(`cannot read manifest ${source}: ${why}`)
+  }
+}
+
+/**
+ * Opens a FIFO for reading. The open itself blocks until a writer comes, in a thread of Node's pool
+ * that nothing can cancel, and that would keep the process from exiting: on abort, the FIFO is
+ * opened for writing once (without writing), which lets the pending open complete.
+ */
+async function openPipe(file: string, signal?: AbortSignal): Promise<NodeJS.ReadableStream> {
+  const opening = open(file, constants.O_RDONLY)
+  const handle = await new Promise<Awaited<typeof opening>>((resolve, reject) => {
+    const onAbort = () => {
+      try {
+        // eslint-disable-next-line no-bitwise -- open(2) flags are a bit mask
+        closeSync(openSync(file, constants.O_WRONLY | constants.O_NONBLOCK))
+      } catch {
+        // ENXIO: the open already completed (no reader is waiting); nothing to release.
+      }
+
+      opening.then(async h => h.close(), () => {})
+      reject(new InterruptedError(signalOf(signal!)))
+    }
+
+    if (signal?.aborted) {
+      onAbort()
+      return
+    }
+
+    signal?.addEventListener('abort', onAbort, {once: true})
+    opening.then(
+      h => {
+        signal?.removeEventListener('abort', onAbort)
+        resolve(h)
+      },
+      error => {
+        signal?.removeEventListener('abort', onAbort)
+        reject(error)
+      },
+    )
+  })
+  // Read through the event loop (epoll), not the thread pool: a silent writer must not block exit.
+  return new net.Socket({fd: handle.fd, readable: true, writable: false})
+}
+
+async function readStream(stream: NodeJS.ReadableStream, source: string, limit: number, signal?: AbortSignal): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = []
+    let bytes = 0
+    const stop = (error?: Error) => {
+      signal?.removeEventListener('abort', onAbort)
+      stream.removeListener('data', onData)
+      stream.removeListener('end', onEnd)
+      stream.removeListener('error', onError)
+      if (error) {
+        // Stop reading for good: an open stdin or FIFO would keep the process alive.
+        (stream as NodeJS.ReadableStream & {destroy?: () => void}).destroy?.()
+        reject(error)
+      }
+    }
+
+    const onAbort = () => stop(new InterruptedError(signalOf(signal!)))
+    const onData = (chunk: Buffer | string) => {
+      const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk)
+      bytes += buf.length
+      if (bytes > limit) return stop(tooBig(source, limit))
+      chunks.push(buf)
+    }
+
+    const onEnd = () => {
+      stop()
+      resolve(Buffer.concat(chunks).toString('utf8'))
+    }
+
+    const onError = (error: Error) => stop(error)
+    if (signal?.aborted) {
+      onAbort()
+      return
+    }
+
+    signal?.addEventListener('abort', onAbort, {once: true})
+    stream.on('data', onData)
+    stream.once('end', onEnd)
+    stream.once('error', onError)
+  })
+}
+
+function tooBig(source: string, limit: number): InvalidInputError {
+  return new InvalidInputError(`manifest ${source} is larger than ${limit / 1024} KiB`, {
+    hint: 'A manifest describes one resource and is a few KiB; check that this is the right file.',
+  })
+}
+
+function signalOf(signal: AbortSignal): NodeJS.Signals {
+  return typeof signal.reason === 'string' ? (signal.reason as NodeJS.Signals) : 'SIGINT'
+}
