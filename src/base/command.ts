@@ -11,9 +11,13 @@ import type {LockOwner} from '../core/lock.js'
 import {PlantonError} from '../core/errors.js'
 
 export abstract class PlantonCommand extends Command {
-  protected async home(): Promise<{paths: HomePaths; url: string}> {
-    const {homePaths, resolveHome, resolveRepoUrl} = await import('../core/home.js')
-    return {paths: homePaths(resolveHome()), url: resolveRepoUrl()}
+  /** The CLI's home (refused when it holds what the CLI did not make) and the upstream URL. */
+  protected async home(opts: {check?: boolean} = {}): Promise<{paths: HomePaths; url: string}> {
+    const {checkHome, homePaths, resolveHome, resolveRepoUrl} = await import('../core/home.js')
+    const home = resolveHome()
+    // doctor reports a home it would refuse instead of refusing it.
+    if (opts.check !== false) await checkHome(home)
+    return {paths: homePaths(home), url: resolveRepoUrl()}
   }
 
   /** The message shown while the staging lock is busy. */
@@ -28,23 +32,38 @@ export abstract class PlantonCommand extends Command {
 
   async catch(error: Error & {exitCode?: number}): Promise<unknown> {
     if (error instanceof PlantonError) {
+      const {lines} = await import('../core/display.js')
       const hint = error.hint ? `\n${error.hint}` : ''
-      this.logToStderr(`Error: ${error.message}${hint}`)
+      this.logToStderr(lines(`Error: ${error.message}${hint}`))
       throw new Errors.ExitError(error.exitCode)
     }
 
-    // A full or read-only disk while writing under the home: Node's message does not say where or what to do.
-    const {code} = error as NodeJS.ErrnoException
-    if (code === 'ENOSPC' || code === 'EDQUOT' || code === 'EROFS') {
+    // A file-system error Node reports with its code: one line with the path and what to do.
+    const {code, path: where} = error as NodeJS.ErrnoException
+    const fsProblem = code ? FS_PROBLEMS[code] : undefined
+    if (fsProblem) {
       const {resolveHome} = await import('../core/home.js')
-      const what = code === 'EROFS' ? 'the file system is read-only' : 'no space left on the device'
-      this.logToStderr(`Error: ${what} while writing under ${resolveHome()} (${error.message})`)
-      this.logToStderr(code === 'EROFS'
-        ? 'Make that folder writable, or set PROJECT_PLANTON_HOME to a writable folder.'
-        : 'Free some space (`project-planton staging clean` removes workspaces left behind), or set PROJECT_PLANTON_HOME to a bigger disk.')
+      const {oneLine} = await import('../core/display.js')
+      const home = resolveHome()
+      const at = where ? ` (${where})` : ''
+      const writing = code === 'ENOSPC' || code === 'EDQUOT' || code === 'EROFS'
+      this.logToStderr(oneLine(`Error: ${fsProblem.what}${writing ? ` while writing under ${home}` : ''}${writing ? ` (${error.message})` : at}`))
+      this.logToStderr(fsProblem.fix)
       throw new Errors.ExitError(1)
     }
 
     return super.catch(error)
   }
+}
+
+/** File-system errors as users can act on them (the rest keeps oclif's report). */
+const FS_PROBLEMS: Record<string, {what: string; fix: string}> = {
+  EACCES: {what: 'permission denied', fix: 'Check the permissions of that path, or set PROJECT_PLANTON_HOME to a folder of your own.'},
+  EPERM: {what: 'operation not permitted', fix: 'Check the permissions of that path, or set PROJECT_PLANTON_HOME to a folder of your own.'},
+  ENOTDIR: {what: 'a file stands where a folder is expected', fix: 'Move that file out of the way, or set PROJECT_PLANTON_HOME to a folder of its own.'},
+  EISDIR: {what: 'a folder stands where a file is expected', fix: 'Move that folder out of the way.'},
+  EEXIST: {what: 'something already exists where the CLI makes a folder', fix: 'Move it out of the way, or set PROJECT_PLANTON_HOME to a folder of its own.'},
+  ENOSPC: {what: 'no space left on the device', fix: 'Free some space (`project-planton staging clean` removes workspaces left behind), or set PROJECT_PLANTON_HOME to a bigger disk.'},
+  EDQUOT: {what: 'no space left on the device', fix: 'Free some space (`project-planton staging clean` removes workspaces left behind), or set PROJECT_PLANTON_HOME to a bigger disk.'},
+  EROFS: {what: 'the file system is read-only', fix: 'Make that folder writable, or set PROJECT_PLANTON_HOME to a writable folder.'},
 }

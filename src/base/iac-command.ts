@@ -10,6 +10,7 @@ import type {LockOwner} from '../core/lock.js'
 import type {PreparedRun, PrepareRequest} from '../core/prepare.js'
 import type {RunOptions, RunTarget, RunUi} from '../core/run.js'
 
+import {oneLine} from '../core/display.js'
 import {PlantonCommand} from './command.js'
 import {sharedFlags} from './flags.js'
 
@@ -73,22 +74,23 @@ export abstract class IacCommand extends PlantonCommand {
         const {runTasks} = await import('./progress.js')
         let result: Awaited<ReturnType<typeof work>> | undefined
         await runTasks([{
-          title,
+          title: oneLine(title),
           async task(_ctx, task) {
             result = await work({
+              // Names, refs and URLs in these lines come from manifests and upstreams.
               title(text) {
-                task.title = text
+                task.title = oneLine(text)
               },
               output(line) {
-                task.output = line
+                task.output = oneLine(line)
               },
             })
           },
         }])
         return result!
       },
-      say: line => this.logToStderr(line),
-      warn: line => this.warn(line),
+      say: line => this.logToStderr(oneLine(line)),
+      warn: line => this.warn(oneLine(line)),
       ask: question => this.ask(question),
       onLockWait: (owner: LockOwner | undefined) => {
         this.onLockWait(owner).catch(() => {})

@@ -33,6 +33,7 @@ export abstract class StagingCommand extends PlantonCommand {
   protected async withProgress<T>(title: string, json: boolean, work: (staging: Staging, setTitle: (t: string) => void) => Promise<T>): Promise<T> {
     const {runTasks} = await import('./progress.js')
     const {SignalTrap, exitCodeForSignal} = await import('../core/signals.js')
+    const {oneLine} = await import('../core/display.js')
     const trap = new SignalTrap().install()
     let result: T | undefined
     try {
@@ -41,11 +42,12 @@ export abstract class StagingCommand extends PlantonCommand {
           {
             title,
             task: async (_ctx, task) => {
+              // Refs, URLs and git's messages in these lines come from the upstream.
               const staging = await this.staging(trap.signal, line => {
-                task.output = line
+                task.output = oneLine(line)
               })
               result = await work(staging, t => {
-                task.title = t
+                task.title = oneLine(t)
               })
             },
           },

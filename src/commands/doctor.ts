@@ -25,7 +25,7 @@ Each problem comes with what to do. The exit code is 0 when no check is an error
   async run(): Promise<void> {
     const {flags} = await this.parse(Doctor)
     const {formatReport, runDoctor} = await import('../core/doctor.js')
-    const {paths, url} = await this.home()
+    const {paths, url} = await this.home({check: false})
     const report = await runDoctor({
       paths, url, cliVersion: this.config.version, bin: this.config.bin,
     })

@@ -7,11 +7,11 @@ import {constants} from 'node:fs'
 import {access, stat, statfs} from 'node:fs/promises'
 import path from 'node:path'
 
-import type {HomePaths} from './home.js'
-
-import {errorMessage, MissingToolError} from './errors.js'
+import {redactUrl} from './display.js'
+import {errorMessage, InvalidInputError, MissingToolError} from './errors.js'
 import {formatBytes} from './fsutil.js'
 import {gitVersion} from './git.js'
+import {checkHome as checkHomeContents, type HomePaths} from './home.js'
 import {Staging, type StagingStatus} from './staging.js'
 import {
   findBinary, installHint, overrideVariable, type ToolBinary, toolVersion, which,
@@ -88,7 +88,7 @@ export async function runDoctor(opts: DoctorOptions): Promise<DoctorReport> {
   const errors = checks.filter(c => c.status === 'error').length
   const warnings = checks.filter(c => c.status === 'warn').length
   return {
-    ok: errors === 0, errors, warnings, home: opts.paths.home, url: opts.url, checks,
+    ok: errors === 0, errors, warnings, home: opts.paths.home, url: redactUrl(opts.url), checks,
   }
 }
 
@@ -199,6 +199,13 @@ async function checkHome(home: string): Promise<DoctorCheck> {
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? errorMessage(error)
     return check('home', 'error', `${where} is not writable (${code})`, {fix: `Make it writable (chmod u+wx ${existing}) or set PROJECT_PLANTON_HOME to a writable folder.`, details})
+  }
+
+  try {
+    await checkHomeContents(home, {mark: false})
+  } catch (error) {
+    if (!(error instanceof InvalidInputError)) throw error
+    return check('home', 'error', error.message, {fix: error.hint, details})
   }
 
   return check('home', 'ok', created ? `${home} does not exist yet; it will be created (${existing} is writable)` : `${home} is writable`, {details})

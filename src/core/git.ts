@@ -156,6 +156,27 @@ function wrap(what: string, error: unknown): StagingError {
   return new StagingError(`${what}: ${firstLine(message)}`, {cause: error})
 }
 
+/**
+ * git refused a checkout (it changes nothing then): untracked or changed files in the way, or a
+ * path of the commit that git will not write (`.git/…`, a name the file system cannot hold).
+ */
+export class CheckoutRefusedError extends StagingError {
+  constructor(readonly reason: string, readonly files: string[]) {
+    super(`git refused the checkout: ${reason}${files.length > 0 ? `: ${files.slice(0, 10).join(', ')}${files.length > 10 ? `, and ${files.length - 10} more` : ''}` : ''}`)
+  }
+}
+
+function checkoutRefused(message: string): CheckoutRefusedError {
+  const lines = message.split(/\r?\n/)
+  // "error: The following untracked working tree files would be overwritten by checkout:" then a tab-indented list.
+  const files = lines.filter(l => l.startsWith('\t')).map(l => l.trim())
+  const invalid = lines.flatMap(l => /^error: invalid path '(.*)'$/.exec(l)?.[1] ?? [])
+  if (invalid.length > 0) return new CheckoutRefusedError('the commit holds paths git will not write to a work tree', invalid)
+  if (/untracked working tree files would be (overwritten|removed)/.test(message)) return new CheckoutRefusedError('untracked files in the staging work tree are in the way', files)
+  if (/local changes to the following files would be overwritten/.test(message)) return new CheckoutRefusedError('files changed in the staging work tree would be overwritten', files)
+  return new CheckoutRefusedError(firstLine(message), files)
+}
+
 function firstLine(message: string): string {
   // Progress lines end in \r, so git's own message can follow one on the same \n-line.
   const lines = message.split(/[\r\n]+/).map(l => l.trim()).filter(Boolean)
@@ -223,15 +244,28 @@ export class GitRepository {
     }
   }
 
-  /** The commit `rev` names, as a full SHA, or undefined. `rev` must already be validated. */
+  /**
+   * The commit `rev` names, as a full SHA, or undefined when it names none. `rev` must already be
+   * validated. Only "no such commit" is undefined: a git that fails for another reason throws.
+   */
   async resolveCommit(rev: string): Promise<string | undefined> {
-    try {
-      const out = await (await this.client()).raw(['rev-parse', '--verify', '--quiet', '--end-of-options', `${rev}^{commit}`])
-      const sha = out.trim()
-      return /^[\da-f]{40}$/.test(sha) ? sha : undefined
-    } catch {
-      return undefined
-    }
+    // --quiet: a name that does not resolve exits 1 with nothing on stderr, which simple-git
+    // returns as empty output; anything on stderr (a broken repository) throws.
+    const out = await this.raw(['rev-parse', '--verify', '--quiet', '--end-of-options', `${rev}^{commit}`], `could not resolve ${rev}`)
+    const sha = out.trim()
+    return /^[\da-f]{40}$/.test(sha) ? sha : undefined
+  }
+
+  /**
+   * The commits whose names start with `prefix` (4 to 39 hex digits), as git disambiguates an
+   * abbreviated object name, without looking at any ref of that name.
+   */
+  async commitsWithPrefix(prefix: string): Promise<string[]> {
+    if (!/^[\da-f]{4,39}$/.test(prefix)) throw new StagingError(`internal: not an abbreviated object name: ${prefix}`)
+    const objects = (await this.raw(['rev-parse', `--disambiguate=${prefix}`], 'could not look up the commit')).split('\n').filter(Boolean)
+    if (objects.length === 0) return []
+    const types = await Promise.all(objects.map(async oid => (await this.raw(['cat-file', '-t', oid], 'could not look up the commit')).trim()))
+    return objects.filter((_, i) => types[i] === 'commit')
   }
 
   async tags(): Promise<string[]> {
@@ -250,31 +284,37 @@ export class GitRepository {
 
   /** The upstream's default branch as recorded by clone (`origin/HEAD`), e.g. `main`. */
   async defaultBranch(): Promise<string | undefined> {
-    try {
-      const out = await (await this.client()).raw(['symbolic-ref', '--quiet', 'refs/remotes/origin/HEAD'])
-      return out.trim().replace(/^refs\/remotes\/origin\//, '') || undefined
-    } catch {
-      return undefined
-    }
+    // --quiet: not a symbolic ref exits 1 silently (empty output); a real failure throws.
+    const out = await this.raw(['symbolic-ref', '--quiet', 'refs/remotes/origin/HEAD'])
+    return out.trim().replace(/^refs\/remotes\/origin\//, '') || undefined
   }
 
+  /** The recorded upstream; undefined when none is set (git config exits 1 silently). */
   async remoteUrl(): Promise<string | undefined> {
-    try {
-      const out = await (await this.client()).raw(['config', '--get', 'remote.origin.url'])
-      return out.trim() || undefined
-    } catch {
-      return undefined
-    }
+    const out = await this.raw(['config', '--get', 'remote.origin.url'])
+    return out.trim() || undefined
   }
 
+  /** The commit checked out, or undefined when there is none or the folder is not a usable repository. */
   async headSha(): Promise<string | undefined> {
-    return this.resolveCommit('HEAD')
+    try {
+      return await this.resolveCommit('HEAD')
+    } catch (error) {
+      // A clone cut short by a crash: its .git folder is there, but git does not take it for a repository.
+      if (/not a git repository/i.test(errorMessage(error))) return undefined
+      throw error
+    }
   }
 
   /** Points the work tree at `sha` (a full SHA, never a user string), detached. */
   async checkout(sha: string, force: boolean): Promise<void> {
     if (!/^[\da-f]{40}$/.test(sha)) throw new StagingError(`internal: checkout needs a full SHA, got ${sha}`)
-    await this.raw(['checkout', '--detach', '--no-recurse-submodules', ...(force ? ['--force'] : []), sha, '--'], 'could not check out')
+    try {
+      await (await this.client()).raw(['checkout', '--detach', '--no-recurse-submodules', ...(force ? ['--force'] : []), sha, '--'])
+    } catch (error) {
+      if (this.opts.signal?.aborted) throw wrap('checkout interrupted', error)
+      throw checkoutRefused(errorMessage(error))
+    }
   }
 
   /** Tracked files with local changes (untracked files are never overwritten by a checkout, so they do not count). */

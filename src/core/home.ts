@@ -1,5 +1,8 @@
+import {readdir, writeFile} from 'node:fs/promises'
 import {homedir} from 'node:os'
 import path from 'node:path'
+
+import {InvalidInputError} from './errors.js'
 
 export const DEFAULT_REPO_URL = 'https://github.com/plantonhq/project-planton.git'
 
@@ -23,6 +26,44 @@ export type HomePaths = {
   pluginCache: string
   /** per-commit snapshots of module files */
   cache: string
+}
+
+/** Written into the home once it is known to be the CLI's own folder. */
+export const HOME_MARK = '.project-planton-home'
+
+/** What the CLI makes in its home (and what a file manager adds by itself). */
+const OWN_ENTRIES = new Set(['.DS_Store', 'cache', HOME_MARK, 'staging', 'tofu', 'workspaces'])
+
+/**
+ * Refuses a home that holds anything the CLI did not make (PROJECT_PLANTON_HOME=$HOME set by
+ * mistake would otherwise let `staging clean` near the user's own folders), unless it is empty or
+ * new; marks an accepted one, so that later additions by the user do not lock them out.
+ */
+export async function checkHome(home: string, opts: {mark?: boolean} = {}): Promise<void> {
+  let entries: string[]
+  try {
+    entries = await readdir(home)
+  } catch (error) {
+    const {code} = error as NodeJS.ErrnoException
+    if (code === 'ENOENT') return
+    if (code === 'ENOTDIR') throw new InvalidInputError(`the CLI home ${home} is a file, not a folder`, {hint: 'Set PROJECT_PLANTON_HOME to a folder of its own (default ~/.project-planton).'})
+    if (code === 'EACCES') throw new InvalidInputError(`the CLI home ${home} cannot be read: permission denied`, {hint: 'Fix its permissions, or set PROJECT_PLANTON_HOME to a folder of your own.'})
+    throw error
+  }
+
+  if (entries.includes(HOME_MARK)) return
+  const foreign = entries.filter(e => !OWN_ENTRIES.has(e))
+  if (foreign.length > 0) {
+    throw new InvalidInputError(`${home} holds files project-planton did not make (${foreign.slice(0, 3).join(', ')}${foreign.length > 3 ? ', …' : ''}), so it is not used as the CLI home`, {
+      hint: 'Set PROJECT_PLANTON_HOME to an empty or new folder of its own (default ~/.project-planton).',
+    })
+  }
+
+  if (opts.mark === false) return
+  await writeFile(path.join(home, HOME_MARK), 'This folder is the home of the project-planton CLI; it may delete what it made here.\n').catch((error: NodeJS.ErrnoException) => {
+    // A read-only home is refused with a clear message by whatever writes there next.
+    if (!['EACCES', 'EPERM', 'EROFS'].includes(error.code ?? '')) throw error
+  })
 }
 
 export function resolveHome(env: NodeJS.ProcessEnv = process.env): string {
@@ -56,8 +97,21 @@ export function homePaths(home: string): HomePaths {
 export function resolveRepoUrl(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): string {
   const raw = env.PROJECT_PLANTON_REPO_URL?.trim()
   if (!raw) return DEFAULT_REPO_URL
-  if (/^[a-z][\w+.-]*:\/\//i.test(raw) || /^[\w.-]+@[\w.-]+:/.test(raw)) return raw
-  return path.resolve(cwd, raw)
+  if (raw.startsWith('-')) throw new InvalidInputError(`PROJECT_PLANTON_REPO_URL must not start with "-": ${JSON.stringify(raw)}`)
+  return isLocalPath(raw) ? path.resolve(cwd, raw) : raw
+}
+
+/**
+ * git's own rule (connect.c, url_is_local_not_ssh): `scheme://…` is a URL; otherwise a colon
+ * before the first slash makes an scp-like `[user@]host:path` (`[host]:path` with brackets); no
+ * colon, or a slash before it, is a local path.
+ */
+export function isLocalPath(url: string): boolean {
+  if (/^[a-z][\w+.-]*:\/\//i.test(url)) return false
+  const afterBracket = url.startsWith('[') && url.includes(']') ? url.indexOf(']') : 0
+  const colon = url.indexOf(':', afterBracket)
+  const slash = url.indexOf('/')
+  return colon === -1 || (slash !== -1 && slash < colon)
 }
 
 /** Where a user's local monorepo checkout is expected for `--local-module`. */

@@ -33,7 +33,15 @@ export function parseManifest(text: string, source: string, sets: string[] = [])
     throw new InvalidInputError(`${where}: invalid YAML: ${error.message.split('\n')[0]}`)
   }
 
-  const data: unknown = doc.toJS({maxAliasCount: 100})
+  let data: unknown
+  try {
+    data = doc.toJS({maxAliasCount: 100})
+  } catch (error) {
+    // yaml throws a ReferenceError for an alias bomb ("billion laughs").
+    if (!(error instanceof ReferenceError)) throw error
+    throw new InvalidInputError(`${source}: invalid YAML: ${error.message} (aliases are limited to keep a manifest from expanding without bound)`)
+  }
+
   if (data === null || typeof data !== 'object' || Array.isArray(data)) {
     throw new InvalidInputError(`${source}: a manifest must be a YAML mapping with apiVersion, kind, metadata and spec, not ${describe(data)}`)
   }

@@ -9,7 +9,7 @@
  */
 import {constants} from 'node:fs'
 import {
-  copyFile, lstat, mkdir, open, readdir, readFile, readlink, realpath, symlink, unlink, writeFile,
+  copyFile, lstat, mkdir, open, readdir, readFile, readlink, realpath, stat, symlink, unlink, writeFile,
 } from 'node:fs/promises'
 import path from 'node:path'
 
@@ -19,28 +19,43 @@ import type {Snapshot} from './snapshot.js'
 
 import {InvalidInputError} from './errors.js'
 
+/** What an export wrote: counts, and the repository-relative paths of its files and links. */
+export type Exported = {files: number; bytes: number; written: string[]; links: Array<[string, string]>}
+
+export type ExportOptions = {
+  /** repository-relative folder that every symlink must resolve inside (default: the whole tree) */
+  within?: string
+  /** one-line notices for the user (entries left out) */
+  report?: (line: string) => void
+}
+
 /**
- * Writes the blobs of `entries` below `dest`, stripping `prefix` from their paths. Modes and symlinks
- * are as in git; a symlink whose target resolves outside `dest` is refused (a repository must not be
- * able to make a tool read or write outside its workspace), and so is any path that would escape.
+ * Writes the blobs of `entries` below `dest`, with modes and symlinks as in git. A repository must
+ * not be able to make a tool read or write outside its workspace, nor run code through git in it:
+ *  - a symlink whose target, resolved through every other link of the tree (chains, `d -> .`),
+ *    leaves `within` is refused, and so is a path that would leave `dest`;
+ *  - no entry named `.git` at any depth is written (git refuses such paths itself, in every
+ *    spelling a case-insensitive or Unicode-normalising file system equates with it), nor a
+ *    `.gitmodules` that is a symlink.
  */
-export async function exportEntries(reader: BlobSource, entries: TreeEntry[], dest: string, prefix = ''): Promise<{files: number; bytes: number}> {
-  const blobs = entries.filter(e => e.type === 'blob')
+export async function exportEntries(reader: BlobSource, entries: TreeEntry[], dest: string, opts: ExportOptions = {}): Promise<Exported> {
+  const all = entries.filter(e => e.type === 'blob')
+  const blobs = all.filter(e => !isGitPath(e.path) && !(e.mode === '120000' && path.posix.basename(e.path).toLowerCase() === '.gitmodules'))
+  if (blobs.length < all.length) opts.report?.(`Left out ${all.length - blobs.length} entr${all.length - blobs.length === 1 ? 'y' : 'ies'} named .git (git never checks them out either)`)
   const root = path.resolve(dest)
   const target = (e: TreeEntry) => {
-    const rel = prefix && e.path.startsWith(prefix) ? e.path.slice(prefix.length).replace(/^\/+/, '') : e.path
-    const out = path.resolve(root, rel)
-    if (!isInside(root, out)) throw new InvalidInputError(`refusing ${e.path}: its path leaves the workspace`)
+    const out = path.resolve(root, e.path)
+    if (!isInside(root, out) || out === root) throw new InvalidInputError(`refusing ${JSON.stringify(e.path)}: its path leaves the workspace`)
     return out
   }
 
   // Check every symlink before writing anything.
   const links = blobs.filter(e => e.mode === '120000')
-  const linkTargets = await Promise.all(links.map(e => reader.read(e.oid)))
+  const linkTargets = await Promise.all(links.map(async e => (await reader.read(e.oid)).toString('utf8')))
+  const linkMap = new Map(links.map((e, i) => [e.path, linkTargets[i]]))
   for (const [i, e] of links.entries()) {
-    const to = linkTargets[i].toString('utf8')
-    if (path.isAbsolute(to) || !isInside(root, path.resolve(path.dirname(target(e)), to))) {
-      throw new InvalidInputError(`refusing the module: ${e.path} is a symlink to ${to}, which is outside the workspace`)
+    if (!resolvesInside(e.path, linkMap, opts.within ?? '')) {
+      throw new InvalidInputError(`refusing the module: ${JSON.stringify(e.path)} is a symlink to ${JSON.stringify(linkTargets[i])}, which leads outside ${opts.within ? 'the module' : 'the workspace'}`)
     }
   }
 
@@ -53,7 +68,8 @@ export async function exportEntries(reader: BlobSource, entries: TreeEntry[], de
   for (const e of files) {
     const job = reader.read(e.oid).then(async content => {
       bytes += content.length
-      await writeFile(target(e), content, {mode: e.mode === '100755' ? 0o755 : 0o644})
+      // Files first, links last: no link exists yet that a write could follow.
+      await writeFile(target(e), content, {mode: e.mode === '100755' ? 0o755 : 0o644, flag: 'wx'})
     })
     inFlight.add(job)
     job.finally(() => inFlight.delete(job)).catch(() => {})
@@ -61,40 +77,111 @@ export async function exportEntries(reader: BlobSource, entries: TreeEntry[], de
   }
 
   await Promise.all(inFlight)
-  for (const [i, e] of links.entries()) await symlink(linkTargets[i].toString('utf8'), target(e))
-  return {files: blobs.length, bytes}
+  for (const [i, e] of links.entries()) await symlink(linkTargets[i], target(e))
+  return {
+    files: blobs.length, bytes, written: files.map(e => e.path), links: links.map((e, i) => [e.path, linkTargets[i]]),
+  }
 }
 
 /**
- * Copies a user's folder into a workspace, read-only on the source side. Uses copy-on-write clones
- * where the file system supports them (COPYFILE_FICLONE falls back to a plain copy by itself); never
- * hard links, since tools write into workspaces. `.terraform` and state files are left behind.
+ * Whether a path component is `.git` for some file system: git's own rule (verify_path) compares
+ * case-insensitively, ignores trailing dots and spaces (NTFS) and the code points HFS+ ignores, and
+ * knows the 8.3 short name `git~1`.
  */
-export async function copyFolder(src: string, dest: string): Promise<{files: number; bytes: number}> {
+export function isGitName(name: string): boolean {
+  const folded = name.replaceAll(/[\u200C-\u200F\u202A-\u202E\u206A-\u206F\uFEFF]/g, '').replace(/[. ]+$/, '').toLowerCase()
+  return folded === '.git' || folded === 'git~1'
+}
+
+export function isGitPath(repoPath: string): boolean {
+  return repoPath.split('/').some(c => isGitName(c))
+}
+
+/** Symlinks followed one after another before giving up, as the kernel does (ELOOP). */
+const MAX_LINK_HOPS = 40
+
+/**
+ * Whether the symlink at `linkPath` (repository-relative) resolves inside `within`, following the
+ * other links of the tree as the kernel would: component by component, `..` taken after a link
+ * is followed, an absolute target or a step above the root leaving the tree.
+ */
+export function resolvesInside(linkPath: string, links: Map<string, string>, within: string): boolean {
+  const resolved = resolve(path.posix.dirname(linkPath).split('/').filter(c => c && c !== '.'), links.get(linkPath)!, links, 0)
+  if (!resolved) return false
+  const inside = within.split('/').filter(Boolean)
+  return inside.every((c, i) => resolved[i] === c)
+}
+
+function resolve(base: string[], target: string, links: Map<string, string>, hops: number): string[] | undefined {
+  if (target.startsWith('/') || hops > MAX_LINK_HOPS) return undefined
+  let current = [...base]
+  for (const c of target.split('/')) {
+    if (c === '' || c === '.') continue
+    if (c === '..') {
+      if (current.length === 0) return undefined
+      current.pop()
+      continue
+    }
+
+    current.push(c)
+    const next = links.get(current.join('/'))
+    if (next !== undefined) {
+      const followed = resolve(current.slice(0, -1), next, links, hops + 1)
+      if (!followed) return undefined
+      current = followed
+    }
+  }
+
+  return current
+}
+
+/**
+ * Copies a user's folder into a workspace, read-only on the source side (never hard links, since
+ * tools write into workspaces). `.terraform`, state files and `.git` are left behind. A symlink is
+ * replaced by what it points to, files and folders alike (terraform accepts `common.tf ->
+ * ../shared/common.tf` in place, and a copied link would dangle); a dangling one is left out. Each is
+ * said through `report`.
+ */
+export async function copyFolder(src: string, dest: string, report: (line: string) => void = () => {}): Promise<{files: number; bytes: number}> {
   let files = 0
   let bytes = 0
-  const skip = new Set(['.git', '.terraform', 'terraform.tfstate', 'terraform.tfstate.backup'])
-  const walk = async (from: string, to: string): Promise<void> => {
+  const skip = new Set(['.terraform', 'terraform.tfstate', 'terraform.tfstate.backup'])
+  const copyOne = async (from: string, to: string, mode: 'file' | 'folder', seen: Set<string>): Promise<void> => {
+    if (mode === 'folder') return walk(from, to, seen)
+    // copyFile follows a link to its file and keeps the permission bits of the source.
+    await copyFile(from, to, constants.COPYFILE_FICLONE)
+    bytes += (await stat(from)).size
+    files++
+  }
+
+  const walk = async (from: string, to: string, seen: Set<string>): Promise<void> => {
+    const real = await realpath(from)
+    // A folder that contains itself through a link is copied once.
+    if (seen.has(real)) return
+    const inner = new Set([real, ...seen])
     await mkdir(to, {recursive: true})
     for (const entry of await readdir(from, {withFileTypes: true})) {
-      if (skip.has(entry.name)) continue
+      if (skip.has(entry.name) || isGitName(entry.name)) continue
       const s = path.join(from, entry.name)
       const d = path.join(to, entry.name)
       if (entry.isDirectory()) {
-        await walk(s, d)
-      } else if (entry.isSymbolicLink()) {
-        await symlink(await readlink(s), d)
-        files++
+        await walk(s, d, inner)
       } else if (entry.isFile()) {
-        // copyFile keeps the permission bits of the source.
-        await copyFile(s, d, constants.COPYFILE_FICLONE)
-        bytes += (await lstat(s)).size
-        files++
+        await copyOne(s, d, 'file', inner)
+      } else if (entry.isSymbolicLink()) {
+        const shown = path.relative(src, s)
+        const st = await stat(s).catch(ignoreMissing)
+        if (!st) {
+          report(`${shown} is a link to ${await readlink(s)}, which does not exist: left out`)
+        } else if (st.isFile() || st.isDirectory()) {
+          report(`${shown} is a link to ${await readlink(s)}: copied what it points to`)
+          await copyOne(s, d, st.isFile() ? 'file' : 'folder', inner)
+        }
       }
     }
   }
 
-  await walk(src, dest)
+  await walk(src, dest, new Set())
   return {files, bytes}
 }
 

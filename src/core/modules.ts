@@ -92,7 +92,9 @@ export async function locateModule(tree: TreeReader, manifest: Manifest, tool: T
 export async function assertModuleDir(dir: string, tool: Tool): Promise<void> {
   const st = await stat(dir).catch(() => {})
   if (!st?.isDirectory()) throw new InvalidInputError(`--module-dir ${dir} does not exist or is not a folder`)
-  const names = await readdir(dir)
+  // Files (or links to files) only: a folder named `x.tf` is no module file.
+  const entries = await readdir(dir, {withFileTypes: true})
+  const names = entries.filter(e => e.isFile() || e.isSymbolicLink()).map(e => e.name)
   const ok = tool === 'pulumi' ? names.includes('Pulumi.yaml') || names.includes('Pulumi.yml') : names.some(n => n.endsWith('.tf') || n.endsWith('.tf.json'))
   if (!ok) {
     throw new InvalidInputError(`--module-dir ${dir} is not a ${tool === 'pulumi' ? 'Pulumi module (no Pulumi.yaml)' : 'OpenTofu/Terraform module (no *.tf file)'}`)

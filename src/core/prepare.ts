@@ -132,11 +132,20 @@ async function fillTree(req: PrepareRequest, src: TreeSource, tree: string, repo
 
     if (src.key && entries) {
       const layout = req.tool === 'tofu' ? 'module' : 'closure'
-      const snapshot = await createSnapshot(req.paths.cache, src.key, {entries, reader: handOver}, {layout, modulePath: src.modulePath, sha: src.sha})
-      return {...(await copySnapshot(snapshot, tree)), layout}
+      const within = layout === 'module' ? src.modulePath : ''
+      const snapshot = await createSnapshot(req.paths.cache, src.key, {entries, reader: handOver}, {layout, modulePath: src.modulePath, sha: src.sha}, report).catch((error: NodeJS.ErrnoException) => {
+        // A snapshot and a copy need twice the module's room: on a nearly full disk, the run gets
+        // its files straight from git instead (the snapshot removed what it had written).
+        if (!['EDQUOT', 'ENOSPC'].includes(error.code ?? '')) throw error
+        report('No room for a snapshot of this module: exporting into the workspace only')
+      })
+      if (snapshot) return {...(await copySnapshot(snapshot, tree)), layout}
+      const {files, bytes} = await exportEntries(handOver, entries, tree, {within, report})
+      return {files, bytes, layout}
     }
 
-    return {...(await exportEntries(reader, await src.repo.listTree(src.sha), tree)), layout: 'full-tree'}
+    const {files, bytes} = await exportEntries(reader, await src.repo.listTree(src.sha), tree, {report})
+    return {files, bytes, layout: 'full-tree'}
   } finally {
     await reader.close()
   }
@@ -151,7 +160,7 @@ async function prepareFromFolder(req: PrepareRequest, dir: string): Promise<Prep
   const ws = await createWorkspace(req.paths.workspaces, req.stackId, {command: req.command, source: dir})
   try {
     if (req.tool === 'tofu') {
-      const {files, bytes} = await copyFolder(dir, ws.tree)
+      const {files, bytes} = await copyFolder(dir, ws.tree, req.report)
       return {
         ...ws, files, bytes, source: 'module-dir', layout: 'copy', summary: `Workspace ready: ${files} files, ${formatBytes(bytes)} copied from ${dir}`,
       }

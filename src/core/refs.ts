@@ -1,9 +1,9 @@
 import {InvalidInputError} from './errors.js'
 
-/** A full object name. */
-export const FULL_SHA = /^[\da-f]{40}$/
+/** A full object name (SHA-1, or SHA-256 in repositories that use it): a commit id, never a ref name. */
+export const FULL_SHA = /^(?:[\da-f]{40}|[\da-f]{64})$/i
 /** What may be an abbreviated object name. */
-export const SHA_LIKE = /^[\da-f]{4,40}$/i
+export const SHA_LIKE = /^[\da-f]{4,63}$/i
 /** A plain release tag; component tags such as `v0.3.26-terraform.x.20260117.0` do not match. */
 const RELEASE_TAG = /^v(\d+)\.(\d+)\.(\d+)$/
 

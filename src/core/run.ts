@@ -131,7 +131,7 @@ async function check(opts: RunOptions, manifest: Manifest, ui: RunUi): Promise<C
   checkTofuFlags(manifest, opts.tofu)
   const stackId = tofuStackId(manifest)
   return {
-    route, stackId, providers, stateDir: stackStateDir(opts.paths.tofuState, stackId),
+    route, stackId, providers, stateDir: await stackStateDir(opts.paths.tofuState, stackId),
   }
 }
 

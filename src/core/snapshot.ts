@@ -13,7 +13,7 @@
  */
 import {createHash, randomBytes} from 'node:crypto'
 import {
-  mkdir, readdir, readFile, readlink, rename, stat, utimes, writeFile,
+  mkdir, readdir, readFile, rename, stat, utimes, writeFile,
 } from 'node:fs/promises'
 import path from 'node:path'
 
@@ -56,12 +56,8 @@ function snapshotsRoot(cacheDir: string): string {
 export async function readSnapshot(cacheDir: string, key: string): Promise<Snapshot | undefined> {
   const dir = path.join(snapshotsRoot(cacheDir), key)
   const indexFile = path.join(dir, 'index.json')
-  let index: SnapshotIndex
-  try {
-    index = JSON.parse(await readFile(indexFile, 'utf8')) as SnapshotIndex
-  } catch {
-    return undefined
-  }
+  const index = await readIndex(dir)
+  if (!index) return undefined
 
   const now = new Date()
   await utimes(indexFile, now, now).catch(() => {})
@@ -74,6 +70,7 @@ export async function createSnapshot(
   key: string,
   {entries, reader}: {entries: TreeEntry[]; reader: BlobSource},
   info: Pick<SnapshotIndex, 'layout' | 'modulePath' | 'sha'>,
+  report?: (line: string) => void,
 ): Promise<Snapshot> {
   const root = snapshotsRoot(cacheDir)
   await mkdir(root, {recursive: true})
@@ -84,14 +81,11 @@ export async function createSnapshot(
     await mkdir(tree, {recursive: true})
     // A tofu module is self-contained and is all its run gets: its symlinks must stay inside it.
     const within = info.layout === 'module' ? info.modulePath : ''
-    const {bytes} = await exportEntries(reader, entries, path.join(tree, within), within)
-    const blobs = entries.filter(e => e.type === 'blob')
-    const linkPaths = blobs.filter(e => e.mode === '120000').map(e => e.path)
-    const links = await Promise.all(linkPaths.map(async p => [p, await readlink(path.join(tree, p))] as [string, string]))
+    const {bytes, written, links} = await exportEntries(reader, entries, tree, {within, report})
     const index: SnapshotIndex = {
       ...info,
-      dirs: [...new Set(blobs.map(e => path.posix.dirname(e.path)))].filter(d => d !== '.').sort(),
-      files: blobs.filter(e => e.mode !== '120000').map(e => e.path),
+      dirs: [...new Set([...written, ...links.map(([p]) => p)].map(p => path.posix.dirname(p)))].filter(d => d !== '.').sort(),
+      files: written,
       links,
       bytes,
     }
@@ -170,4 +164,45 @@ export async function pruneSnapshots(
   }
 
   return {removed, bytes}
+}
+
+/**
+ * `staging clean`: removes every snapshot (only a cache) and the leftovers of killed exports, when
+ * no run is going. Only what this module made is touched: snapshot folders (named by a key, with
+ * an index) and its temporary names; anything else found in the cache folder stays.
+ */
+export async function clearSnapshots(cacheDir: string): Promise<{removed: number; bytes: number}> {
+  const root = snapshotsRoot(cacheDir)
+  let removed = 0
+  let bytes = 0
+  for (const name of await readdir(root).catch(ignoreMissing) ?? []) {
+    const dir = path.join(root, name)
+    if (/^\.(?:tmp|trash)-\d+-[\da-f]+$/.test(name)) {
+      await removeInside(root, dir)
+      continue
+    }
+
+    if (!/^[\da-f]{32}$/.test(name)) continue
+    const index = await readIndex(dir)
+    if (!index) continue
+    await discardSnapshot({dir, index})
+    removed++
+    bytes += index.bytes
+  }
+
+  return {removed, bytes}
+}
+
+async function readIndex(dir: string): Promise<SnapshotIndex | undefined> {
+  try {
+    return JSON.parse(await readFile(path.join(dir, 'index.json'), 'utf8')) as SnapshotIndex
+  } catch (error) {
+    if (error instanceof SyntaxError || ['ENOENT', 'ENOTDIR'].includes((error as NodeJS.ErrnoException).code ?? '')) return undefined
+    throw error
+  }
+}
+
+function ignoreMissing(error: NodeJS.ErrnoException): undefined {
+  if (error.code !== 'ENOENT') throw error
+  return undefined
 }

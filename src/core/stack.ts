@@ -3,11 +3,13 @@
  * (`<kind>/<name>`). They are made here, and checked here before they become part of any path
  * (workspace names, local state folders).
  */
+import {rename} from 'node:fs/promises'
 import path from 'node:path'
 
 import type {Manifest} from './manifest.js'
 
 import {InvalidInputError} from './errors.js'
+import {exists} from './fsutil.js'
 import {label, LABELS} from './labels.js'
 
 const SEGMENT = /^[A-Za-z\d][\w.-]{0,99}$/
@@ -27,8 +29,18 @@ export function validateStackId(id: string, what = 'stack'): string {
   return id
 }
 
+/**
+ * The folder name of a stack id, one to one: `/` becomes `+` and an upper-case letter `~` and the
+ * letter (neither `+` nor `~` can appear in a segment), so that two stacks never share a folder,
+ * not even on a case-insensitive file system (`a/b` vs `a__b`, `Redis` vs `redis`).
+ */
 export function stackSlug(id: string): string {
-  return validateStackId(id).split('/').join('__')
+  return validateStackId(id).split('/').map(s => s.replaceAll(/[A-Z]/g, c => `~${c.toLowerCase()}`)).join('+')
+}
+
+/** The folder name versions before 0.6 used; several stacks could share it (`a/b` and `a__b`). */
+function legacySlug(id: string): string {
+  return id.split('/').join('__')
 }
 
 /**
@@ -51,7 +63,30 @@ export function tofuStackId(manifest: Manifest): string {
   return validateStackId(`${manifest.kind.toLowerCase()}/${manifest.metadata.name}`, 'manifest kind/name')
 }
 
-/** The folder of a tofu stack's local state under `stateRoot`. */
-export function stackStateDir(stateRoot: string, id: string): string {
-  return path.join(stateRoot, stackSlug(id))
+/**
+ * The folder of a tofu stack's local state under `stateRoot`. State that an earlier version kept
+ * under the old, colliding name is moved here when that name can only have been this stack's;
+ * when another stack could have written it, the run is refused until the user says whose it is.
+ */
+export async function stackStateDir(stateRoot: string, id: string): Promise<string> {
+  const dir = path.join(stateRoot, stackSlug(id))
+  const legacy = path.join(stateRoot, legacySlug(validateStackId(id)))
+  if (legacy === dir || (await exists(dir)) || !(await exists(legacy))) return dir
+  // The old name joined segments with "__": a name part holding "__" (or several segments) could
+  // be another stack's.
+  const [, ...rest] = id.split('/')
+  if (rest.length > 1 || rest.some(r => r.includes('__'))) {
+    const others = rest.length > 1 ? `${id.split('/')[0]}/${rest.join('__')}` : `${id.split('/')[0]}/${rest.join('/').replace('__', '/')}`
+    throw new InvalidInputError(`local state ${legacy} may belong to stack ${id} or to ${others}: earlier versions kept both in one folder`, {
+      hint: `If it is the state of ${id}, move it: mv '${legacy}' '${dir}'`,
+    })
+  }
+
+  await rename(legacy, dir).catch(ignoreGone)
+  return dir
+}
+
+function ignoreGone(error: NodeJS.ErrnoException): void {
+  // Another run moved it first.
+  if (error.code !== 'ENOENT') throw error
 }

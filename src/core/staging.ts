@@ -16,12 +16,13 @@ import path from 'node:path'
 
 import type {HomePaths} from './home.js'
 
+import {redactUrl} from './display.js'
 import {InvalidInputError, OfflineError, StagingError} from './errors.js'
 import {
   exists, formatBytes, removeInside, treeSize, writeFileAtomic,
 } from './fsutil.js'
 import {
-  cloneRepository, gitEnvironment, type GitProgress, GitRepository,
+  CheckoutRefusedError, cloneRepository, gitEnvironment, type GitProgress, GitRepository,
 } from './git.js'
 import {type LockOwner, withStagingLock} from './lock.js'
 import {debug} from './log.js'
@@ -235,8 +236,9 @@ export class Staging {
     return {
       path: this.paths.clone,
       exists: cloneExists,
-      url: this.opts.url,
-      recordedUrl,
+      // Shown to users and scripts: never with the credentials a URL may hold.
+      url: redactUrl(this.opts.url),
+      recordedUrl: recordedUrl === undefined ? undefined : redactUrl(recordedUrl),
       urlMismatch: recordedUrl !== undefined && recordedUrl !== this.opts.url,
       ref: state?.ref,
       kind: state?.kind,
@@ -276,18 +278,34 @@ export class Staging {
         : undefined
     }
 
-    // A tag wins over a branch of the same name (releases are what users pin);
-    // `origin/<name>` selects the branch explicitly.
-    const tag = await this.git.resolveCommit(`refs/tags/${ref}`)
-    if (tag) return {ref, kind: 'tag', sha: tag}
-    const branchName = ref.startsWith('origin/') ? ref.slice('origin/'.length) : ref
-    const branch = await this.git.resolveCommit(`refs/remotes/origin/${branchName}`)
-    if (branch) return {ref, kind: 'branch', sha: branch}
-    if (SHA_LIKE.test(ref)) {
+    // A full object name is a commit id, never a name: an upstream tag named like the SHA of
+    // another commit must not redirect a pin.
+    if (FULL_SHA.test(ref)) {
       const sha = await this.git.resolveCommit(ref.toLowerCase())
-      if (sha) return {ref, kind: 'commit', sha}
+      return sha ? {ref, kind: 'commit', sha} : undefined
     }
 
+    // A tag wins over a branch of the same name (releases are what users pin); `tags/<name>` and
+    // `origin/<name>` say which one explicitly.
+    const tagName = ref.startsWith('tags/') ? ref.slice('tags/'.length) : ref
+    const branchName = ref.startsWith('origin/') ? ref.slice('origin/'.length) : ref
+    const tag = ref.startsWith('origin/') ? undefined : await this.git.resolveCommit(`refs/tags/${tagName}`)
+    const branch = ref.startsWith('tags/') ? undefined : await this.git.resolveCommit(`refs/remotes/origin/${branchName}`)
+    if (SHA_LIKE.test(ref)) {
+      const commits = await this.git.commitsWithPrefix(ref.toLowerCase())
+      const names = [...(tag ? [`tag ${ref} (${tag.slice(0, 12)})`] : []), ...(branch ? [`branch ${ref} (${branch.slice(0, 12)})`] : [])]
+      const candidates = [...names, ...commits.map(c => `commit ${c.slice(0, 12)}`)]
+      if ((commits.length > 0 && names.length > 0) || commits.length > 1) {
+        throw new InvalidInputError(`${JSON.stringify(ref)} is ambiguous: it could be ${candidates.join(', or ')}`, {
+          hint: `Say which: tags/${ref} for the tag, origin/${ref} for the branch, or more digits of the commit SHA.`,
+        })
+      }
+
+      if (commits.length === 1 && !tag && !branch) return {ref, kind: 'commit', sha: commits[0]}
+    }
+
+    if (tag) return {ref, kind: 'tag', sha: tag}
+    if (branch) return {ref, kind: 'branch', sha: branch}
     return undefined
   }
 
@@ -357,13 +375,7 @@ export class Staging {
       if (await this.git.headSha()) {
         this.assertSameUrl(await this.git.remoteUrl())
         await this.removeStaleGitLocks()
-        if (state?.pending) {
-          this.opts.onProgress?.(`Finishing an interrupted checkout of ${state.pending.ref}`)
-          await this.git.checkout(state.pending.sha, true)
-          const finished: StagingState = {...state, ...state.pending, pending: undefined}
-          await this.writeState(finished)
-          return {cloned: false, state: finished}
-        }
+        if (state?.pending) return {cloned: false, state: await this.finishPending(state, state.pending)}
 
         if (state) return {cloned: false, state}
         // The clone was renamed into place but its record was not written: select as on first clone.
@@ -377,6 +389,29 @@ export class Staging {
     }
 
     return {cloned: true, state: await this.cloneFresh()}
+  }
+
+  /**
+   * A checkout that a crash cut short: finish it (the user asked for it and git may have written
+   * part of it), or, when git refuses to, abandon it and put the work tree back at the selected
+   * commit, so that no later command keeps failing on it.
+   */
+  private async finishPending(state: StagingState, pending: Resolved): Promise<StagingState> {
+    this.opts.onProgress?.(`Finishing an interrupted checkout of ${pending.ref}`)
+    try {
+      // Forced: the files in the way are the ones the interrupted checkout wrote (a checkout git
+      // refuses never leaves anything pending, so a user's files never got this far).
+      await this.git.checkout(pending.sha, true)
+      const finished: StagingState = {...state, ...pending, pending: undefined}
+      await this.writeState(finished)
+      return finished
+    } catch (error) {
+      if (!(error instanceof CheckoutRefusedError)) throw error
+      this.opts.onProgress?.(`The interrupted checkout of ${pending.ref} cannot be finished (${error.message}); staging stays at ${state.ref} (${state.sha.slice(0, 12)})`)
+      const kept: StagingState = {...state, pending: undefined}
+      await this.writeState(kept)
+      return kept
+    }
   }
 
   private async cloneFresh(): Promise<StagingState> {
@@ -426,9 +461,22 @@ export class Staging {
         }
       }
 
+      // Pending means "interrupted": recorded before git starts, so that a crash is finished by
+      // the next command. A checkout git refuses changes nothing, and leaves nothing pending.
       await this.writeState({...base, pending: target})
       this.opts.onProgress?.(`Checking out ${target.ref} (${target.sha.slice(0, 12)})`)
-      await this.git.checkout(target.sha, force)
+      try {
+        await this.git.checkout(target.sha, force)
+      } catch (error) {
+        if (!(error instanceof CheckoutRefusedError)) throw error
+        await this.writeState({...base, pending: undefined})
+        throw new StagingError(`cannot switch staging to ${target.ref} (${target.sha.slice(0, 12)}): ${error.message}; staging stays at ${base.ref} (${base.sha.slice(0, 12)})`, {
+          cause: error,
+          hint: error.reason.startsWith('the commit holds')
+            ? `Runs can still use it without selecting it: --module-version ${target.ref} (paths named .git are never exported).`
+            : 'Move those files out of the staging work tree, or pass --force to overwrite them.',
+        })
+      }
     }
 
     const state: StagingState = {

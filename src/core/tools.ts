@@ -4,7 +4,7 @@
  */
 import {spawn} from 'node:child_process'
 import {constants} from 'node:fs'
-import {access} from 'node:fs/promises'
+import {access, stat} from 'node:fs/promises'
 import {constants as osConstants} from 'node:os'
 import path from 'node:path'
 
@@ -27,23 +27,29 @@ const INSTALL: Record<ToolBinary, string> = {
   terraform: 'Install Terraform (https://developer.hashicorp.com/terraform/install), or set PROJECT_PLANTON_TERRAFORM_BIN to its path.',
 }
 
-/** The executable for `tool`: the override variable if set, else the first match on PATH. */
-export async function findBinary(tool: ToolBinary, env: NodeJS.ProcessEnv = process.env): Promise<string> {
+/**
+ * The executable for `tool`, as an absolute path: the override variable if set, else the first
+ * match on PATH. Relative paths (in the variable or in PATH) are taken from the user's directory
+ * now, before the run moves its tool into a workspace folder.
+ */
+export async function findBinary(tool: ToolBinary, env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Promise<string> {
   const override = env[OVERRIDE[tool]]?.trim()
   if (override) {
-    if (await isExecutable(override)) return override
+    const bin = path.resolve(cwd, override)
+    if (await isExecutable(bin)) return bin
     throw new MissingToolError(`${OVERRIDE[tool]}=${override} is not an executable file`, INSTALL[tool])
   }
 
-  const found = await which(tool, env)
+  const found = await which(tool, env, cwd)
   if (found) return found
   throw new MissingToolError(`${tool} is not installed (not found on PATH)`, INSTALL[tool])
 }
 
-export async function which(name: string, env: NodeJS.ProcessEnv = process.env): Promise<string | undefined> {
+/** The first executable file `name` on PATH, as a shell finds it (folders of that name are skipped). */
+export async function which(name: string, env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Promise<string | undefined> {
   for (const dir of (env.PATH ?? '').split(path.delimiter)) {
     if (!dir) continue
-    const candidate = path.join(dir, name)
+    const candidate = path.resolve(cwd, dir, name)
     if (await isExecutable(candidate)) return candidate
   }
 
@@ -88,13 +94,11 @@ export function overrideVariable(tool: ToolBinary): string {
   return OVERRIDE[tool]
 }
 
+/** An executable file (a folder passes the X_OK check too, and a shell skips it). */
 async function isExecutable(file: string): Promise<boolean> {
-  try {
-    await access(file, constants.X_OK)
-    return true
-  } catch {
-    return false
-  }
+  const st = await stat(file).catch(() => {})
+  if (!st?.isFile()) return false
+  return access(file, constants.X_OK).then(() => true, () => false)
 }
 
 export type ToolRun = {
@@ -105,6 +109,20 @@ export type ToolRun = {
   trap: SignalTrap
   /** also capture stderr (still shown to the user) */
   captureStderr?: boolean
+  /** told the tool's pid once it runs (the workspace records it, see staging clean) */
+  onStart?: (pid: number) => void
+}
+
+/** Why a tool could not be started, in a line a user can act on. */
+function startError(bin: string, error: NodeJS.ErrnoException): Error {
+  const why: Record<string, string> = {
+    EACCES: 'permission denied (is it executable?)',
+    ENOENT: 'it does not exist',
+    ENOEXEC: 'it is not a program this system can run',
+    ENOTDIR: 'a part of its path is not a folder',
+  }
+  if (!error.code || !why[error.code]) return error
+  return new MissingToolError(`cannot start ${bin}: ${why[error.code]}`, 'Check the file, or the PROJECT_PLANTON_*_BIN variable that points at it (see `project-planton doctor`).')
 }
 
 /** Runs the tool to completion. Resolves with its exit code (128 + n when a signal ended it). */
@@ -122,9 +140,10 @@ export async function runTool(run: ToolRun): Promise<{code: number; stderr: stri
       process.stderr.write(chunk)
     })
     run.trap.attach(child)
-    child.on('error', error => {
+    if (child.pid !== undefined) run.onStart?.(child.pid)
+    child.on('error', (error: NodeJS.ErrnoException) => {
       run.trap.attach()
-      reject(error)
+      reject(startError(run.bin, error))
     })
     child.on('close', (code, signal) => {
       run.trap.attach()

@@ -53,7 +53,7 @@ describe('module sources and the tofu hand-off', () => {
     const r = await runCli(['tofu:plan', '-f', manifest, '--provider-config', `aws=${creds}`, '--kube-context', 'kind-dev'], {env: {...sb.env, PROJECT_PLANTON_TOFU_BIN: tofu.bin}})
     expect(r.code, r.stderr).to.equal(0)
     const [init, plan] = tofu.records()
-    const state = path.join(sb.plantonHome, 'tofu', 'state', 'kubernetesredis__redis-src', 'terraform.tfstate')
+    const state = path.join(sb.plantonHome, 'tofu', 'state', 'kubernetesredis+redis-src', 'terraform.tfstate')
     // The sandbox sets NO_COLOR, which the CLI passes on as -no-color.
     expect(init.argv).to.deep.equal(['init', '-input=false', `-backend-config=path=${state}`, '-no-color'])
     expect(plan.argv[0]).to.equal('plan')

@@ -31,7 +31,7 @@ function writeManifest(dir: string, name: string, provisioner: string, replicas 
 }
 
 function statePath(sb: Sandbox, name: string): string {
-  return path.join(sb.plantonHome, 'tofu', 'state', `kubernetesredis__${name}`, 'terraform.tfstate')
+  return path.join(sb.plantonHome, 'tofu', 'state', `kubernetesredis+${name}`, 'terraform.tfstate')
 }
 
 function readState(sb: Sandbox, name: string): TfState {

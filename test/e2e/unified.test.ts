@@ -81,7 +81,7 @@ describe('e2e: unified commands', () => {
     let sb: Sandbox
     let manifest: string
     let recordFile: string
-    const state = () => JSON.parse(readFileSync(path.join(sb.plantonHome, 'tofu', 'state', 'kubernetesredis__redis-demo', 'terraform.tfstate'), 'utf8')) as {
+    const state = () => JSON.parse(readFileSync(path.join(sb.plantonHome, 'tofu', 'state', 'kubernetesredis+redis-demo', 'terraform.tfstate'), 'utf8')) as {
       resources: unknown[]
       outputs: Record<string, {value: unknown}>
     }

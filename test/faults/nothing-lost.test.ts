@@ -160,7 +160,7 @@ describe('faults: nothing lost', () => {
   describe('local tofu state', () => {
     it('survives the workspace cleanup and `staging clean`, and a later destroy uses it', async () => fault(async () => {
       const sb = fresh()
-      const state = path.join(sb.plantonHome, 'tofu', 'state', 'kubernetesredis__kept-state', 'terraform.tfstate')
+      const state = path.join(sb.plantonHome, 'tofu', 'state', 'kubernetesredis+kept-state', 'terraform.tfstate')
       await cli(sb, ['tofu:apply', '-f', m.tofu, '--auto-approve'], {expect: 0})
       expect(listDir(path.join(sb.plantonHome, 'workspaces')), 'workspace removed').to.deep.equal([])
       const applied = JSON.parse(readFileSync(state, 'utf8')) as {resources: unknown[]}

@@ -22,20 +22,21 @@ export default class StagingClean extends StagingCommand {
     }
 
     const {cleanWorkspaces} = await import('../../core/workspace.js')
-    const {removed, running} = await cleanWorkspaces(paths.workspaces)
+    const {clearSnapshots} = await import('../../core/snapshot.js')
+    const {formatBytes} = await import('../../core/fsutil.js')
+    const {removed, running, foreign} = await cleanWorkspaces(paths.workspaces)
     const stagingRemoved = flags.all ? await (await this.staging()).remove() : false
     // Per-commit snapshots are only a cache; runs going may be copying from them.
-    const {formatBytes, removeInside, treeSize} = await import('../../core/fsutil.js')
-    const cacheBytes = running.length === 0 ? (await treeSize(paths.cache)).bytes : 0
-    if (running.length === 0) await removeInside(paths.home, paths.cache)
+    const cacheBytes = running.length === 0 ? (await clearSnapshots(paths.cache)).bytes : 0
     if (flags.json) {
       this.printJson({
-        removed: removed.map(w => w.path), skippedRunning: running.map(w => w.path), stagingRemoved, cacheBytesFreed: cacheBytes,
+        removed: removed.map(w => w.path), skippedRunning: running.map(w => w.path), notOurs: foreign.map(w => w.path), stagingRemoved, cacheBytesFreed: cacheBytes,
       })
       return
     }
 
     this.log(`Removed ${removed.length} workspace(s)${running.length > 0 ? `; left ${running.length} of runs still going` : ''}.`)
+    for (const w of foreign) this.log(`Left ${w.path}: project-planton did not make it.`)
     if (running.length === 0) this.log(`Freed ${formatBytes(cacheBytes)} of cached module exports.`)
     if (flags.all) this.log(stagingRemoved ? `Removed staging ${paths.clone}.` : 'Staging was not cloned.')
   }

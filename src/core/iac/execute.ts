@@ -9,14 +9,19 @@ import type {PreparedRun} from '../prepare.js'
 import type {SignalTrap} from '../signals.js'
 
 import {credentialEnv, kubeconfigOf, type ProviderConfig} from '../credentials.js'
+import {errorMessage} from '../errors.js'
+import {debug} from '../log.js'
 import {writeGenerated} from '../materialise.js'
 import {
   findBinary, runTool, type ToolBinary, which,
 } from '../tools.js'
+import {recordToolPid} from '../workspace.js'
 import {
   alignProjectName, isAlreadyExists, pulumiArgs, type PulumiFlags, type PulumiOp, writeStackInput,
 } from './pulumi.js'
-import {prepareTofu, type TofuFlags, type TofuOp} from './tofu.js'
+import {
+  makePrivateState, prepareTofu, type TofuFlags, type TofuOp,
+} from './tofu.js'
 
 type Common = {
   manifest: Manifest
@@ -51,8 +56,8 @@ export async function executePulumi(run: PulumiExecution): Promise<number> {
   if (ws.source === 'staging') env.GOWORK = 'off'
   const args = pulumiArgs(run.op, run.fqdn, run.flags)
   run.announce(`Handing off to pulumi: pulumi ${args.join(' ')}  (in ${ws.moduleDir})`)
-  const {code, stderr} = await runTool({
-    bin, args, cwd: ws.moduleDir, env, trap: run.trap, captureStderr: run.op === 'init',
+  const {code, stderr} = await runRecorded({
+    bin, args, cwd: ws.moduleDir, env, trap: run.trap, captureStderr: run.op === 'init', onStart: pid => noteToolPid(ws, pid),
   })
   if (run.op === 'init' && code !== 0 && isAlreadyExists(stderr)) return 0
   return code
@@ -81,14 +86,39 @@ export async function executeTofu(run: TofuExecution): Promise<number> {
   run.announce(`Handing off to ${name}: ${plan.steps.map(s => `${name} ${s[0]}`).join(', then ')}  (in ${ws.moduleDir}${plan.statePath ? `, state ${plan.statePath}` : ''})`)
   // tofu and terraform ignore NO_COLOR (https://no-color.org); their -no-color flag does the same.
   const noColor = Boolean(run.env.NO_COLOR)
-  for (const args of plan.steps) {
-    const {code} = await runTool({
-      bin, args: noColor ? [...args, '-no-color'] : args, cwd: ws.moduleDir, env, trap: run.trap,
-    })
-    if (code !== 0 || run.trap.received) return code
-  }
+  try {
+    for (const args of plan.steps) {
+      const {code} = await runRecorded({
+        bin, args: noColor ? [...args, '-no-color'] : args, cwd: ws.moduleDir, env, trap: run.trap, onStart: pid => noteToolPid(ws, pid),
+      })
+      if (code !== 0 || run.trap.received) return code
+    }
 
-  return 0
+    return 0
+  } finally {
+    if (plan.statePath) await makePrivateState(run.stateDir)
+  }
+}
+
+const recording = new Set<Promise<void>>()
+
+/**
+ * Best effort: the record only helps `staging clean` spare a tool that outlives a killed CLI. The
+ * run waits for it (settled) before its workspace can be torn down.
+ */
+function noteToolPid(ws: PreparedRun, pid: number): void {
+  const done = recordToolPid(ws, pid).catch((error: unknown) => debug('recording the tool pid failed: %s', errorMessage(error)))
+  recording.add(done)
+  done.finally(() => recording.delete(done))
+}
+
+/** Runs the tool, and returns once its pid record is written too. */
+async function runRecorded(...args: Parameters<typeof runTool>): ReturnType<typeof runTool> {
+  try {
+    return await runTool(...args)
+  } finally {
+    await Promise.all(recording)
+  }
 }
 
 /** tofu, or terraform when only terraform is installed (said out loud, never silent). */

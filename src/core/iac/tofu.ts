@@ -4,7 +4,7 @@
  * workspace, so it survives cleanup and a later `destroy` finds it.
  */
 import {
-  mkdir, readdir, readFile,
+  chmod, mkdir, readdir, readFile,
 } from 'node:fs/promises'
 import path from 'node:path'
 
@@ -75,7 +75,7 @@ export async function prepareTofu(opts: {
   const backendConfig: string[] = []
   let statePath: string | undefined
   if (type === 'local') {
-    await mkdir(opts.stateDir, {recursive: true})
+    await makePrivateState(opts.stateDir)
     statePath = path.join(opts.stateDir, 'terraform.tfstate')
     backendConfig.push(`path=${statePath}`)
   }
@@ -115,10 +115,24 @@ export async function prepareTofu(opts: {
   return {steps, statePath}
 }
 
+/**
+ * State holds secrets (outputs, provider data): its folders are the owner's only, and so are the
+ * files the tool wrote there (tofu and terraform create them 0644). Called before and after a run.
+ */
+export async function makePrivateState(stateDir: string): Promise<void> {
+  await mkdir(stateDir, {recursive: true, mode: 0o700})
+  await chmod(path.dirname(stateDir), 0o700)
+  await chmod(stateDir, 0o700)
+  for (const entry of await readdir(stateDir, {withFileTypes: true})) {
+    if (entry.isFile()) await chmod(path.join(stateDir, entry.name), 0o600)
+  }
+}
+
 async function declaresBackend(moduleDir: string): Promise<boolean> {
-  for (const name of await readdir(moduleDir)) {
-    if (!name.endsWith('.tf')) continue
-    if (/^\s*backend\s+"/m.test(await readFile(path.join(moduleDir, name), 'utf8'))) return true
+  for (const entry of await readdir(moduleDir, {withFileTypes: true})) {
+    // A folder named like a .tf file is not one (tofu skips it too).
+    if (!entry.name.endsWith('.tf') || entry.isDirectory()) continue
+    if (/^\s*backend\s+"/m.test(await readFile(path.join(moduleDir, entry.name), 'utf8'))) return true
   }
 
   return false
