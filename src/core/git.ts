@@ -14,6 +14,7 @@ import {once} from 'node:events'
 
 import type {BlobSource} from './blobs.js'
 
+import {redactUrl, redactUrls} from './display.js'
 import {errorMessage, OfflineError, StagingError} from './errors.js'
 import {debug} from './log.js'
 
@@ -145,7 +146,8 @@ async function createClient(baseDir: string | undefined, opts: GitOptions): Prom
 }
 
 function wrap(what: string, error: unknown): StagingError {
-  const message = errorMessage(error).trim()
+  // git quotes URLs in its messages; a token in one must not reach the terminal or a CI log.
+  const message = redactUrls(errorMessage(error).trim())
   if (looksOffline(message)) {
     return new OfflineError(`${what}: the upstream is unreachable (${firstLine(message)})`, {
       cause: error,
@@ -195,7 +197,7 @@ export async function cloneRepository(url: string, dir: string, opts: GitOptions
     // processes fewer than setting them afterwards.
     await client.clone(url, dir, ['--no-checkout', '--no-recurse-submodules', '--origin', 'origin', '--config', 'gc.auto=0', '--config', 'core.hooksPath=/dev/null'])
   } catch (error) {
-    throw wrap(`could not clone ${url}`, error)
+    throw wrap(`could not clone ${redactUrl(url)}`, error)
   }
 }
 

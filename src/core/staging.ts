@@ -315,7 +315,7 @@ export class Staging {
 
   private assertSameUrl(recorded: string | undefined): void {
     if (recorded && recorded !== this.opts.url) {
-      throw new StagingError(`staging was cloned from ${recorded}, but the upstream is now ${this.opts.url}`, {
+      throw new StagingError(`staging was cloned from ${redactUrl(recorded)}, but the upstream is now ${redactUrl(this.opts.url)}`, {
         hint: 'Re-clone with `project-planton staging clean --all --yes && project-planton staging pull`, or set PROJECT_PLANTON_REPO_URL back.',
       })
     }
@@ -335,7 +335,7 @@ export class Staging {
   }
 
   private async fetch(): Promise<void> {
-    this.opts.onProgress?.(`Fetching ${this.opts.url}`)
+    this.opts.onProgress?.(`Fetching ${redactUrl(this.opts.url)}`)
     await this.git.withOptions({onProgress: this.progress('Fetching')}).fetch()
   }
 
@@ -363,7 +363,7 @@ export class Staging {
       const step = `${what} ${Math.floor(percent / 10) * 10}`
       if (step === last && percent !== 100) return
       last = step
-      this.opts.onProgress?.(`${verb} ${this.opts.url}: ${what} ${percent}%`)
+      this.opts.onProgress?.(`${verb} ${redactUrl(this.opts.url)}: ${what} ${percent}%`)
     }
   }
 
@@ -417,7 +417,7 @@ export class Staging {
   private async cloneFresh(): Promise<StagingState> {
     const tmp = path.join(this.paths.stagingRoot, `.tmp-clone-${process.pid}-${randomBytes(4).toString('hex')}`)
     await mkdir(this.paths.stagingRoot, {recursive: true})
-    this.opts.onProgress?.(`Cloning ${this.opts.url}`)
+    this.opts.onProgress?.(`Cloning ${redactUrl(this.opts.url)}`)
     try {
       await cloneRepository(this.opts.url, tmp, {env: this.env, signal: this.opts.signal, onProgress: this.progress('Cloning')})
       const git = new GitRepository(tmp, {env: this.env, signal: this.opts.signal})
@@ -445,7 +445,7 @@ export class Staging {
     if (tagSha) return {ref: versionTag, kind: 'tag', sha: tagSha}
     const branch = await git.defaultBranch()
     const sha = branch ? await git.resolveCommit(`refs/remotes/origin/${branch}`) : undefined
-    if (!branch || !sha) throw new StagingError(`the upstream ${this.opts.url} has no default branch to start from`)
+    if (!branch || !sha) throw new StagingError(`the upstream ${redactUrl(this.opts.url)} has no default branch to start from`)
     return {ref: branch, kind: 'branch', sha}
   }
 

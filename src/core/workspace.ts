@@ -46,7 +46,7 @@ export type RunRecord = {
 const MARK = 'project-planton'
 const RECORD = 'run.json'
 /** What a workspace holds before it is renamed into place (and all a crash can leave of it then). */
-const MADE_FIRST = new Set([RECORD, 'tree', 'private'])
+const MADE_FIRST = new Set(['private', RECORD, 'tree'])
 
 /**
  * Creates an empty workspace for one run. It is made under a temporary name with its run record,

@@ -348,7 +348,9 @@ await withStagingLock(homePaths(process.env.PROJECT_PLANTON_HOME), {command: 'ho
     const snapshotDir = path.join(sb.plantonHome, 'cache', 'snapshots', '0123456789abcdef0123456789abcdef')
     mkdirSync(path.join(snapshotDir, 'tree'), {recursive: true})
     writeFileSync(path.join(snapshotDir, 'tree', 'main.tf'), 'x'.repeat(100))
-    writeFileSync(path.join(snapshotDir, 'index.json'), JSON.stringify({modulePath: 'm', layout: 'module', dirs: [], files: ['main.tf'], links: [], bytes: 100}))
+    writeFileSync(path.join(snapshotDir, 'index.json'), JSON.stringify({
+      modulePath: 'm', layout: 'module', dirs: [], files: ['main.tf'], links: [], bytes: 100,
+    }))
     const notOurs = path.join(sb.plantonHome, 'cache', 'snapshots', 'notes')
     mkdirSync(notOurs)
     const cleaned = await ok(sb, 'staging:clean', '--json')
