@@ -10,6 +10,7 @@ import type {GitRepository, ObjectReader} from '../git.js'
 
 import {StagingError} from '../errors.js'
 import {PROVIDER_ROOT} from '../modules.js'
+import {type SchemaUnavailable} from './unavailable.js'
 
 export type SchemaSource = {
   /** for messages: "commit 1a2b3c4d5e6f" or the folder */
@@ -84,4 +85,11 @@ export async function findMonorepoRoot(dir: string): Promise<string | undefined>
     if (st?.isDirectory()) return d
     if (path.dirname(d) === d) return undefined
   }
+}
+
+/** The source for a folder that should lie inside a checkout of the monorepo (`--module-dir`). */
+export async function checkoutSource(dir: string): Promise<SchemaSource | SchemaUnavailable> {
+  const root = await findMonorepoRoot(dir)
+  if (!root) return {ok: false, reason: 'not-a-monorepo', message: `${dir} is not inside a checkout of the ProjectPlanton monorepo (no ${PROVIDER_ROOT} above it)`}
+  return folderSource(root)
 }
