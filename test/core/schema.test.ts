@@ -1,3 +1,4 @@
+/* eslint-disable camelcase -- manifests name fields in snake_case on purpose */
 import {expect} from 'chai'
 import {
   readdirSync, readFileSync, utimesSync, writeFileSync,
@@ -20,6 +21,10 @@ import {
 
 const REDIS = {apiVersion: 'kubernetes.project-planton.org/v1', kind: 'KubernetesRedis'}
 const REDIS_DIR = 'apis/org/project_planton/provider/kubernetes/kubernetesredis/v1'
+
+function specFields(s: KindSchema): string[] {
+  return s.registry.getMessage(`${s.message.typeName}Spec`)!.fields.map(f => `${f.name}:${f.fieldKind}`)
+}
 
 function redis(spec: Record<string, unknown>, extra: Record<string, unknown> = {}): Record<string, unknown> {
   return {
@@ -88,9 +93,10 @@ describe('schema of a kind from the protos of a commit', () => {
     it('detects a damaged cache entry, builds the schema again and replaces the entry', async () => {
       expect((await load('v0.2.0')).ok).to.equal(true)
       const entry = readdirSync(schemasRoot(cache)).find(n => n.endsWith('.schema'))
-      const file = path.join(schemasRoot(cache), entry)
+      expect(entry).to.be.a('string')
+      const file = path.join(schemasRoot(cache), entry!)
       const data = readFileSync(file)
-      data[data.length - 5] ^= 0xFF
+      data[data.length - 5] = 255 - data.at(-5)!
       writeFileSync(file, data)
       const rebuilt = await load('v0.2.0')
       expect(rebuilt.ok && rebuilt.schema.fromCache).to.equal(false)
@@ -113,8 +119,7 @@ describe('schema of a kind from the protos of a commit', () => {
       const fromText = await loadKindSchema({source: textSource, ...REDIS})
       await textSource.close()
       if (!fromBytes.ok || !fromText.ok) throw new Error('no schema')
-      const fields = (s: KindSchema) => s.registry.getMessage(`${s.message.typeName}Spec`)!.fields.map(f => `${f.name}:${f.fieldKind}`)
-      expect(fields(fromText.schema)).to.deep.equal(fields(fromBytes.schema))
+      expect(specFields(fromText.schema)).to.deep.equal(specFields(fromBytes.schema))
       const withoutText = commitSource(new GitRepository(u.dir), sha)
       const refused = await loadKindSchema({source: withoutText, ...REDIS, compileText: false})
       await withoutText.close()
@@ -181,7 +186,7 @@ describe('schema of a kind from the protos of a commit', () => {
     it('accepts a valid manifest and applies the defaults of the protos (scalars, enums, created messages)', async () => {
       const schema = await schemaAt('v0.2.0')
       const checked = await checkManifest(schema, redis({}))
-      expect(checked.problems.map(formatProblem)).to.deep.equal([])
+      expect(checked.problems.map(p => formatProblem(p))).to.deep.equal([])
       expect(checked.valid).to.equal(true)
       expect((checked.manifest as {spec: unknown}).spec).to.deep.equal({
         namespace: {value: 'cache'}, container: {replicas: 1, storageSize: '1Gi'}, evictionPolicy: 'allkeys_lru',
@@ -209,7 +214,7 @@ describe('schema of a kind from the protos of a commit', () => {
           maxMemoryBytes: '2000000000000',
         },
       })
-      const lines = checked.problems.map(formatProblem)
+      const lines = checked.problems.map(p => formatProblem(p))
       expect(checked.valid).to.equal(false)
       expect(lines).to.include.members([
         'api_version: must equal `kubernetes.project-planton.org/v1`',
@@ -225,7 +230,7 @@ describe('schema of a kind from the protos of a commit', () => {
       // An empty storage_size is "not set" for proto3 and gets its default, so the message rule holds.
       expect((await checkManifest(schema, redis({container: {persistenceEnabled: true, storageSize: ''}}))).valid).to.equal(true)
       const older = await checkManifest(await schemaAt('v0.1.0'), redis({container: {persistenceEnabled: true}}))
-      expect(older.problems.map(formatProblem)).to.deep.equal(['spec: persistence needs a disk size'])
+      expect(older.problems.map(p => formatProblem(p))).to.deep.equal(['spec: persistence needs a disk size'])
     })
 
     it('reports unknown fields (with the closest name), wrong types and two members of a oneof, all at once', async () => {
@@ -239,7 +244,7 @@ describe('schema of a kind from the protos of a commit', () => {
         evictionPolicy: 'allkeys-lru',
         config: {maxclients: 5},
       }))
-      const lines = checked.problems.map(formatProblem)
+      const lines = checked.problems.map(p => formatProblem(p))
       expect(checked.valid).to.equal(false)
       expect(lines.find(l => l.startsWith('spec.container.replica: unknown field; did you mean replicas?'))).to.be.a('string')
       expect(lines).to.include('spec.container.persistence_enabled: expected true or false, got the string "yes"')
@@ -262,9 +267,9 @@ describe('schema of a kind from the protos of a commit', () => {
 
     it('knows each release\'s own fields: the older rejects a field only the newer has, and the reverse', async () => {
       const newer = await checkManifest(await schemaAt('v0.2.0'), redis({container: {diskSize: '1Gi'}}))
-      expect(newer.problems.map(formatProblem)[0]).to.match(/^spec\.container\.diskSize: unknown field \(KubernetesRedisContainer has: replicas, persistenceEnabled, storageSize\)/)
+      expect(newer.problems.map(p => formatProblem(p))[0]).to.match(/^spec\.container\.diskSize: unknown field \(KubernetesRedisContainer has: replicas, persistenceEnabled, storageSize\)/)
       const older = await checkManifest(await schemaAt('v0.1.0'), redis({container: {storageSize: '1Gi'}}))
-      expect(older.problems.map(formatProblem)[0]).to.match(/^spec\.container\.storageSize: unknown field/)
+      expect(older.problems.map(p => formatProblem(p))[0]).to.match(/^spec\.container\.storageSize: unknown field/)
       expect((await checkManifest(await schemaAt('v0.1.0'), redis({container: {diskSize: '1Gi'}}))).valid).to.equal(true)
     })
   })
@@ -293,7 +298,7 @@ describe('schema of a kind from the protos of a commit', () => {
     it('refuses unknown paths (with suggestions), values of the wrong type, lists and whole messages, and is validated', async () => {
       const schema = await schemaAt('v0.2.0')
       const sets = parseSetFlags(['spec.container.replica=2', 'spec.container.replicas=two', 'spec.users=x', 'spec.container=x', 'spec.eviction_policy=lru', 'spec.container.replicas=40'])
-      const lines = (await checkManifest(schema, redis({}), {sets})).problems.map(formatProblem)
+      const lines = (await checkManifest(schema, redis({}), {sets})).problems.map(p => formatProblem(p))
       expect(lines[0]).to.match(/^spec\.container\.replica: --set spec\.container\.replica=2: KubernetesRedisContainer has no field replica; did you mean replicas\?/)
       expect(lines[1]).to.equal('spec.container.replicas: --set spec.container.replicas=two: expected an integer, got "two"')
       expect(lines[2]).to.match(/users is a list; lists cannot be set/)
