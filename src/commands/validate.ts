@@ -47,20 +47,23 @@ Exit codes: 0 valid, 2 invalid (or bad input), 1 when the schema cannot be built
     const schema = outcome.schema.sha ? `${outcome.schema.ref} ${outcome.schema.sha.slice(0, 12)}` : outcome.schema.origin
     if (this.jsonEnabled()) {
       this.logJson(outcome)
-    } else {
-      if (flags['show-defaults'] && outcome.manifest) {
-        const {stringify} = await import('yaml')
-        this.log(stringify(outcome.manifest).trimEnd())
-      }
-
-      if (outcome.valid) {
-        this.logToStderr(`${outcome.kind} ${outcome.name} in ${outcome.source} is valid (protos of ${schema})`)
-      } else {
-        this.logToStderr(`${outcome.kind} ${outcome.name} in ${outcome.source}: ${outcome.problems.length} problem(s) (protos of ${schema})`)
-        for (const p of outcome.problems) this.logToStderr(`  ${formatProblem(p)}`)
-      }
+      // Not this.exit(): with --json, oclif would print the exit as an error document after ours.
+      if (!outcome.valid) process.exitCode = 2
+      return
     }
 
-    if (!outcome.valid) this.exit(2)
+    if (flags['show-defaults'] && outcome.manifest) {
+      const {stringify} = await import('yaml')
+      this.log(stringify(outcome.manifest).trimEnd())
+    }
+
+    if (outcome.valid) {
+      this.logToStderr(`${outcome.kind} ${outcome.name} in ${outcome.source} is valid (protos of ${schema})`)
+      return
+    }
+
+    this.logToStderr(`${outcome.kind} ${outcome.name} in ${outcome.source}: ${outcome.problems.length} problem(s) (protos of ${schema})`)
+    for (const p of outcome.problems) this.logToStderr(`  ${formatProblem(p)}`)
+    this.exit(2)
   }
 }
