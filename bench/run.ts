@@ -29,6 +29,7 @@ import {
 import {
   createMonorepo, kindDir, type KindInfo, type MonorepoFacts,
 } from './monorepo.js'
+import {schemaRows} from './schema.js'
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const CLI = path.join(ROOT, 'bin', 'run.js')
@@ -537,8 +538,8 @@ async function measureStartup(): Promise<void> {
   })
 
   const checks: Array<{what: string; args: string[]; env?: NodeJS.ProcessEnv; none: string[]}> = [
-    {what: '`--version`', args: ['--version'], none: ['listr2', 'simple-git', 'yaml']},
-    {what: '`--help`', args: ['--help'], none: ['listr2', 'simple-git', 'yaml']},
+    {what: '`--version`', args: ['--version'], none: ['listr2', 'simple-git', 'yaml', '@bufbuild/protobuf', '@bufbuild/protovalidate']},
+    {what: '`--help`', args: ['--help'], none: ['listr2', 'simple-git', 'yaml', '@bufbuild/protobuf', '@bufbuild/protovalidate']},
     // A warm run starts no git and takes no lock; semver is what @oclif/core's index would load.
     {
       what: 'warm `tofu:plan`', args: cliArgs(tofu).slice(1), env: cliEnv(path.join(tmp, 'home-1x'), upstream.url), none: ['proper-lockfile', 'semver', 'simple-git'],
@@ -617,6 +618,8 @@ try {
   await measureParallel(upstream)
   await measureCold(upstream)
   await measureStartup()
+  log('Schema: cold and warm schema builds, the schema libraries, `validate` alone…')
+  rows.push(...await schemaRows({rounds: quick ? 3 : 7, cli: RUN_CLI, env: {...baseEnv, PATH: `${binDir}${path.delimiter}${process.env.PATH ?? ''}`}}))
   for (const res of results.slice(1)) growthRows(res, results[0])
 
   const machine = [

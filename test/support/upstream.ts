@@ -386,23 +386,25 @@ export function openUpstream(dir: string): Upstream {
  * Create a ProjectPlanton-shaped upstream repository (see the history at the top
  * of this file). Uses a fresh temp dir unless opts.dir is given.
  */
-export function createUpstream(opts: {dir?: string} = {}): Upstream {
+export function createUpstream(opts: {dir?: string; files?: (marker: string) => Record<string, string | null>} = {}): Upstream {
   const dir = opts.dir ?? makeTempDir('pp-upstream-')
   mkdirSync(dir, {recursive: true})
   runGit(dir, 0, ['init', '-q', '-b', 'main'])
   const u = openUpstream(realpathSync(dir))
 
-  u.commit(initialFiles('v0.1.0'), 'feat: initial modules')
+  // opts.files: extra files of each commit of the history above, by its marker
+  const extra = (marker: string) => opts.files?.(marker) ?? {}
+  u.commit({...initialFiles('v0.1.0'), ...extra('v0.1.0')}, 'feat: initial modules')
   u.tag('v0.1.0')
 
-  u.commit(markerFiles('v0.2.0'), 'chore: release v0.2.0')
+  u.commit({...markerFiles('v0.2.0'), ...extra('v0.2.0')}, 'chore: release v0.2.0')
   u.tag('v0.2.0')
 
   u.git('checkout', '-q', '-b', FEATURE_BRANCH, 'v0.2.0')
-  u.commit(markerFiles('feature-x'), 'feat: feature x')
+  u.commit({...markerFiles('feature-x'), ...extra('feature-x')}, 'feat: feature x')
   u.checkoutBranch('main')
 
-  u.commit(markerFiles('main-3'), 'feat: unreleased change on main')
+  u.commit({...markerFiles('main-3'), ...extra('main-3')}, 'feat: unreleased change on main')
   for (const t of COMPONENT_TAGS) u.tag(t)
 
   return u

@@ -1,0 +1,157 @@
+/**
+ * The per-commit cache of compiled schemas: for one commit and kind, the descriptors of the kind's
+ * import closure (the library files are not stored: they come with the CLI), so that a warm run
+ * reads one file instead of finding, reading and decoding a dozen generated Go files.
+ *
+ * An entry never changes once written (a commit's protos never change): it is written to a
+ * temporary file and renamed into place, and it carries the length and SHA-256 of its payload, so
+ * a damaged entry is detected, removed and built again. Entries are pruned like module snapshots.
+ */
+import {createHash, randomBytes} from 'node:crypto'
+import {
+  mkdir, readdir, readFile, rename, rm, stat, utimes, writeFile,
+} from 'node:fs/promises'
+import path from 'node:path'
+
+import {isAlive} from '../lock.js'
+import {SNAPSHOT_KEEP_DAYS} from '../snapshot.js'
+
+/** Bump when what an entry holds or means changes: older entries are then simply not found. */
+export const SCHEMA_CACHE_FORMAT = 1
+
+export type SchemaEntryInfo = {
+  format: number
+  sha: string
+  apiVersion: string
+  kind: string
+  /** full name of the kind's message */
+  typeName: string
+  files: number
+  bytes: number
+  sha256: string
+}
+
+export function schemasRoot(cacheDir: string): string {
+  return path.join(cacheDir, 'schemas')
+}
+
+export function schemaKey(sha: string, apiVersion: string, kind: string): string {
+  return createHash('sha256').update([SCHEMA_CACHE_FORMAT, sha, apiVersion, kind].join('\0')).digest('hex').slice(0, 32)
+}
+
+function entryFile(cacheDir: string, key: string): string {
+  return path.join(schemasRoot(cacheDir), `${key}.schema`)
+}
+
+/** An entry whose header or payload does not check out. */
+export class DamagedEntryError extends Error {
+  name = 'DamagedEntryError'
+}
+
+/**
+ * The entry named `key`: its header and payload (a serialized FileDescriptorSet), or undefined when
+ * there is none. Marks it as used now (see pruneSchemas). Throws DamagedEntryError.
+ */
+export async function readSchemaEntry(cacheDir: string, key: string): Promise<{info: SchemaEntryInfo; payload: Buffer} | undefined> {
+  const file = entryFile(cacheDir, key)
+  let data: Buffer
+  try {
+    data = await readFile(file)
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
+    throw error
+  }
+
+  const nl = data.indexOf(10)
+  let info: SchemaEntryInfo
+  try {
+    info = JSON.parse(data.subarray(0, nl).toString('utf8')) as SchemaEntryInfo
+  } catch {
+    throw new DamagedEntryError(`schema cache entry ${key}: unreadable header`)
+  }
+
+  const payload = data.subarray(nl + 1)
+  if (nl < 0 || info.format !== SCHEMA_CACHE_FORMAT || payload.length !== info.bytes || createHash('sha256').update(payload).digest('hex') !== info.sha256) {
+    throw new DamagedEntryError(`schema cache entry ${key}: payload does not match its header`)
+  }
+
+  const now = new Date()
+  await utimes(file, now, now).catch(() => {})
+  return {info, payload}
+}
+
+export async function writeSchemaEntry(cacheDir: string, key: string, info: Omit<SchemaEntryInfo, 'bytes' | 'format' | 'sha256'>, payload: Uint8Array): Promise<void> {
+  const root = schemasRoot(cacheDir)
+  await mkdir(root, {recursive: true})
+  const header: SchemaEntryInfo = {
+    format: SCHEMA_CACHE_FORMAT, ...info, bytes: payload.length, sha256: createHash('sha256').update(payload).digest('hex'),
+  }
+  const tmp = path.join(root, `.tmp-${process.pid}-${randomBytes(4).toString('hex')}`)
+  try {
+    await writeFile(tmp, Buffer.concat([Buffer.from(`${JSON.stringify(header)}\n`), payload]))
+    // A concurrent run writing the same entry renames the same bytes over it: harmless.
+    await rename(tmp, entryFile(cacheDir, key))
+  } catch (error) {
+    await rm(tmp, {force: true})
+    throw error
+  }
+}
+
+export async function discardSchemaEntry(cacheDir: string, key: string): Promise<void> {
+  await rm(entryFile(cacheDir, key), {force: true})
+}
+
+/** Temporary files of processes that died before renaming them. */
+async function removeLeftovers(root: string): Promise<void> {
+  for (const name of await readdir(root).catch(() => [] as string[])) {
+    const pid = /^\.tmp-(\d+)-/.exec(name)?.[1]
+    if (pid && Number(pid) !== process.pid && !isAlive(Number(pid))) await rm(path.join(root, name), {force: true})
+  }
+}
+
+/** How many entries the cache holds and their size. */
+export async function schemaCacheStats(cacheDir: string): Promise<{schemas: number; bytes: number}> {
+  const root = schemasRoot(cacheDir)
+  const names = (await readdir(root).catch(() => [] as string[])).filter(n => n.endsWith('.schema'))
+  const sizes = await Promise.all(names.map(n => stat(path.join(root, n)).then(s => s.size, () => 0)))
+  return {schemas: names.length, bytes: sizes.reduce((a, b) => a + b, 0)}
+}
+
+/**
+ * Removes the entries of commits other than `keepSha` not used for `keepDays` days: the policy of
+ * pruneSnapshots, so that both caches are pruned together when the selected version moves.
+ * A damaged entry is removed whatever its age.
+ */
+export async function pruneSchemas(
+  cacheDir: string,
+  opts: {keepSha?: string; keepDays?: number; now?: number},
+): Promise<{removed: number; bytes: number}> {
+  const root = schemasRoot(cacheDir)
+  const cutoff = (opts.now ?? Date.now()) - ((opts.keepDays ?? SNAPSHOT_KEEP_DAYS) * 86_400_000)
+  let removed = 0
+  let bytes = 0
+  await removeLeftovers(root)
+  for (const name of await readdir(root).catch(() => [] as string[])) {
+    if (!name.endsWith('.schema')) continue
+    const file = path.join(root, name)
+    const st = await stat(file).catch(() => null)
+    if (!st) continue
+    const info = await readHeader(file)
+    if (info && (st.mtimeMs >= cutoff || (opts.keepSha && info.sha === opts.keepSha))) continue
+    await rm(file, {force: true})
+    removed++
+    bytes += st.size
+  }
+
+  return {removed, bytes}
+}
+
+async function readHeader(file: string): Promise<SchemaEntryInfo | undefined> {
+  try {
+    const data = await readFile(file)
+    const info = JSON.parse(data.subarray(0, data.indexOf(10)).toString('utf8')) as SchemaEntryInfo
+    return info.format === SCHEMA_CACHE_FORMAT && typeof info.sha === 'string' ? info : undefined
+  } catch {
+    return undefined
+  }
+}

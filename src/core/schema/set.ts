@@ -1,0 +1,258 @@
+/**
+ * `--set path=value`, checked against the kind's message, as in the Go CLI (which looks each path
+ * segment up as a field of the message, by its proto name or its snake_case form, and sets the
+ * last one):
+ *
+ * - the path names fields by proto name (`disk_size`) or JSON name (`diskSize`); an unknown name is
+ *   an error with the closest valid names;
+ * - the value is converted to the field's type: integers (64-bit ones too), `true`/`false`, numbers,
+ *   an enum value by name (or number), strings as written; a well-known wrapper takes its value;
+ * - one flag may hold several pairs separated by commas: `--set a=1,b=2`; a value containing a
+ *   comma is double-quoted: `--set 'spec.note="a,b"'`;
+ * - a map entry is a path segment after the map field, and a segment holding dots (a label key) is
+ *   double-quoted: `--set 'metadata.labels."example.com/team"=web'`;
+ * - lists cannot be set (nor can they in the Go CLI), nor can a whole message: set its fields.
+ *
+ * The Go CLI hands every value to its setter as a string, so there only string fields can really be
+ * set; here the value is converted, as the issue of typed --set asks.
+ */
+import {
+  create, type DescField, type DescMessage, isMessage, type Message, ScalarType,
+} from '@bufbuild/protobuf'
+import {reflect, type ReflectMap, type ReflectMessage} from '@bufbuild/protobuf/reflect'
+
+import type {KindSchema} from './schema.js'
+
+import {closest} from '../modules.js'
+import {fieldByKey, suggestField} from './parse.js'
+import {childPath, type Problem} from './problems.js'
+
+export type SetOverride = {
+  /** path segments as typed, quotes removed */
+  path: string[]
+  value: string
+  /** the flag it came from, for messages */
+  source: string
+}
+
+/** Thrown by parseSetFlags: the text of a flag cannot be read as path=value pairs. */
+export class SetSyntaxError extends Error {
+  name = 'SetSyntaxError'
+}
+
+/** Splits `--set` flags into overrides. Throws SetSyntaxError. */
+export function parseSetFlags(flags: string[]): SetOverride[] {
+  const out: SetOverride[] = []
+  for (const flag of flags) {
+    for (const pair of splitOutsideQuotes(flag, ',', flag)) {
+      const [rawPath, ...rest] = splitOutsideQuotes(pair, '=', flag, 2)
+      if (rest.length === 0) {
+        throw new SetSyntaxError(`--set ${JSON.stringify(flag)}: ${JSON.stringify(pair)} is not path=value (a value holding a comma is double-quoted: path="a,b")`)
+      }
+
+      const path = splitOutsideQuotes(rawPath, '.', flag).map(s => unquote(s, flag))
+      if (path.includes('')) throw new SetSyntaxError(`--set ${JSON.stringify(flag)}: empty path segment in ${JSON.stringify(rawPath)}`)
+      out.push({path, value: unquote(rest[0], flag), source: pair})
+    }
+  }
+
+  return out
+}
+
+function splitOutsideQuotes(text: string, sep: string, flag: string, limit = Infinity): string[] {
+  const parts: string[] = []
+  let current = ''
+  let quoted = false
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]
+    if (c === '\\' && quoted) {
+      current += c + (text[i + 1] ?? '')
+      i++
+    } else if (c === '"') {
+      quoted = !quoted
+      current += c
+    } else if (c === sep && !quoted && parts.length < limit - 1) {
+      parts.push(current)
+      current = ''
+    } else {
+      current += c
+    }
+  }
+
+  if (quoted) throw new SetSyntaxError(`--set ${JSON.stringify(flag)}: unbalanced double quote`)
+  parts.push(current)
+  return parts
+}
+
+function unquote(text: string, flag: string): string {
+  if (text.length < 2 || !text.startsWith('"') || !text.endsWith('"')) return text
+  try {
+    return JSON.parse(text) as string
+  } catch {
+    throw new SetSyntaxError(`--set ${JSON.stringify(flag)}: ${text} is not a valid double-quoted string`)
+  }
+}
+
+/** Applies the overrides to `message`; returns the problems (unknown path, value of the wrong type). */
+export function applySets(schema: KindSchema, message: Message, sets: SetOverride[]): Problem[] {
+  const problems: Problem[] = []
+  for (const set of sets) {
+    const problem = applyOne(reflect(schema.message, message), set)
+    if (problem) problems.push(problem)
+  }
+
+  return problems
+}
+
+function applyOne(root: ReflectMessage, set: SetOverride): Problem | undefined {
+  let msg = root
+  let at = ''
+  const fail = (message: string): Problem => ({path: at, message: `--set ${set.source}: ${message}`, kind: 'set'})
+  for (let i = 0; i < set.path.length; i++) {
+    const segment = set.path[i]
+    const last = i === set.path.length - 1
+    const field = fieldByKey(msg.desc, segment) ?? fieldByKey(msg.desc, snake(segment))
+    at = childPath(at, segment)
+    if (!field) return fail(unknownField(msg.desc, segment))
+    switch (field.fieldKind) {
+    case 'enum':
+    case 'scalar': {
+      if (!last) return fail(`${field.name} is a ${typeName(field)}, it has no field ${set.path[i + 1]}`)
+      const value = convertSetValue(field, set.value)
+      if (value.error) return fail(value.error)
+      msg.set(field, value.value)
+      return undefined
+    }
+
+    case 'list': {
+      return fail(`${field.name} is a list; lists cannot be set with --set, edit the manifest`)
+    }
+
+    case 'map': {
+      if (last) return fail(`${field.name} is a map; set one entry: ${set.path.join('.')}.<key>=value (a key holding dots in double quotes)`)
+      const key = set.path[++i]
+      at = childPath(at, key, true)
+      const map = msg.get(field) as ReflectMap
+      const mapKey = convertSetValue({fieldKind: 'scalar', scalar: field.mapKey} as DescField & {fieldKind: 'scalar'}, key)
+      if (mapKey.error) return fail(`map key: ${mapKey.error}`)
+      const lastKey = i === set.path.length - 1
+      if (field.mapKind === 'message') {
+        if (lastKey) return fail(`the entries of ${field.name} are messages (${field.message.name}); set their fields`)
+        const existing = map.get(mapKey.value) as ReflectMessage | undefined
+        const entry = existing ?? reflect(field.message, create(field.message))
+        if (!existing) map.set(mapKey.value, entry)
+        msg = entry
+        continue
+      }
+
+      if (!lastKey) return fail(`the entries of ${field.name} are ${field.mapKind === 'enum' ? field.enum.name : ScalarType[field.scalar].toLowerCase()} values, they have no fields`)
+      const value = convertSetValue(field.mapKind === 'enum' ? {fieldKind: 'enum', enum: field.enum} as DescField & {fieldKind: 'enum'} : {fieldKind: 'scalar', scalar: field.scalar} as DescField & {fieldKind: 'scalar'}, set.value)
+      if (value.error) return fail(value.error)
+      map.set(mapKey.value, value.value)
+      return undefined
+    }
+
+    case 'message': {
+      const wrapped = WRAPPERS[field.message.typeName]
+      if (last) {
+        if (wrapped === undefined) return fail(`${field.name} is a message (${field.message.name}); set one of its fields: ${field.message.fields.map(f => `${set.path.join('.')}.${f.jsonName}`).join(', ')}`)
+        const value = convertSetValue({fieldKind: 'scalar', scalar: wrapped} as DescField & {fieldKind: 'scalar'}, set.value)
+        if (value.error) return fail(value.error)
+        const wrapper = reflect(field.message, create(field.message))
+        wrapper.set(field.message.fields[0], value.value)
+        msg.set(field, wrapper)
+        return undefined
+      }
+
+      if (!msg.isSet(field)) msg.set(field, reflect(field.message, create(field.message)))
+      const child = msg.get(field)
+      msg = isMessage(child) ? reflect(field.message, child) : child as ReflectMessage
+    }
+    }
+  }
+
+  return undefined
+}
+
+const WRAPPERS: Record<string, ScalarType> = {
+  'google.protobuf.BoolValue': ScalarType.BOOL,
+  'google.protobuf.BytesValue': ScalarType.BYTES,
+  'google.protobuf.DoubleValue': ScalarType.DOUBLE,
+  'google.protobuf.FloatValue': ScalarType.FLOAT,
+  'google.protobuf.Int32Value': ScalarType.INT32,
+  'google.protobuf.Int64Value': ScalarType.INT64,
+  'google.protobuf.StringValue': ScalarType.STRING,
+  'google.protobuf.UInt32Value': ScalarType.UINT32,
+  'google.protobuf.UInt64Value': ScalarType.UINT64,
+}
+
+function unknownField(desc: DescMessage, segment: string): string {
+  const hint = suggestField(desc, segment)
+  return `${desc.name} has no field ${segment}${hint ? `; did you mean ${hint}?` : ''} (fields: ${desc.fields.map(f => f.jsonName).join(', ')})`
+}
+
+function typeName(field: DescField & {fieldKind: 'enum' | 'scalar'}): string {
+  return field.fieldKind === 'enum' ? field.enum.name : ScalarType[field.scalar].toLowerCase()
+}
+
+/** strcase.ToSnake, as the Go setter retries a segment with it: `DiskSize` → `disk_size`. */
+function snake(s: string): string {
+  return s.replaceAll(/([a-z\d])([A-Z])/g, '$1_$2').replaceAll(/([A-Z]+)([A-Z][a-z])/g, '$1_$2').toLowerCase()
+}
+
+const INT_LIMITS: Partial<Record<ScalarType, [bigint, bigint, boolean]>> = {
+  [ScalarType.FIXED32]: [0n, (2n ** 32n) - 1n, false],
+  [ScalarType.FIXED64]: [0n, (2n ** 64n) - 1n, true],
+  [ScalarType.INT32]: [-(2n ** 31n), (2n ** 31n) - 1n, false],
+  [ScalarType.INT64]: [-(2n ** 63n), (2n ** 63n) - 1n, true],
+  [ScalarType.SFIXED32]: [-(2n ** 31n), (2n ** 31n) - 1n, false],
+  [ScalarType.SFIXED64]: [-(2n ** 63n), (2n ** 63n) - 1n, true],
+  [ScalarType.SINT32]: [-(2n ** 31n), (2n ** 31n) - 1n, false],
+  [ScalarType.SINT64]: [-(2n ** 63n), (2n ** 63n) - 1n, true],
+  [ScalarType.UINT32]: [0n, (2n ** 32n) - 1n, false],
+  [ScalarType.UINT64]: [0n, (2n ** 64n) - 1n, true],
+}
+
+/** The value of a `--set`, converted to the type of `field`. */
+export function convertSetValue(field: DescField & {fieldKind: 'enum' | 'scalar'}, text: string): {error?: string; value?: unknown} {
+  if (field.fieldKind === 'enum') {
+    const names = field.enum.values.map(v => v.name)
+    const exact = field.enum.values.find(v => v.name === text) ?? field.enum.values.find(v => v.name.toLowerCase() === text.toLowerCase())
+    if (exact) return {value: exact.number}
+    if (/^-?\d+$/.test(text)) return {value: Number(text)}
+    const near = closest(text, names, 2)
+    return {error: `${JSON.stringify(text)} is not a value of ${field.enum.name}${near.length > 0 ? `; did you mean ${near.join(' or ')}?` : ''} (values: ${names.join(', ')})`}
+  }
+
+  const limits = INT_LIMITS[field.scalar]
+  if (limits) {
+    const [min, max, big] = limits
+    if (!/^[+-]?\d+$/.test(text.trim())) return {error: `expected an integer, got ${JSON.stringify(text)}`}
+    const n = BigInt(text.trim())
+    if (n < min || n > max) return {error: `${text} is out of range (${min} to ${max})`}
+    return {value: big ? n : Number(n)}
+  }
+
+  switch (field.scalar) {
+  case ScalarType.BOOL: {
+    if (['1', 't', 'T', 'TRUE', 'true', 'True'].includes(text)) return {value: true}
+    if (['0', 'f', 'F', 'FALSE', 'false', 'False'].includes(text)) return {value: false}
+    return {error: `expected true or false, got ${JSON.stringify(text)}`}
+  }
+
+  case ScalarType.BYTES: {
+    return {value: new TextEncoder().encode(text)}
+  }
+
+  case ScalarType.DOUBLE:
+  case ScalarType.FLOAT: {
+    const n = Number(text)
+    if (text.trim() === '' || Number.isNaN(n)) return {error: `expected a number, got ${JSON.stringify(text)}`}
+    return {value: n}
+  }
+
+  default: {
+    return {value: text}
+  }
+  }
+}
