@@ -22,12 +22,18 @@ const legacyProviderFlags = Object.fromEntries(PROVIDERS.map(p => [
 export const sharedFlags = {
   manifest: Flags.string({
     char: 'f',
-    required: true,
-    summary: 'Manifest file (YAML with apiVersion, kind, metadata, spec); "-" reads it from stdin.',
+    exactlyOne: ['manifest', 'stack-input'],
+    summary: 'Manifest (YAML with apiVersion, kind, metadata, spec): a file, "-" for stdin, or an https:// URL.',
+  }),
+  'stack-input': Flags.string({
+    char: 'i',
+    exactlyOne: ['manifest', 'stack-input'],
+    summary: 'A full stack input instead of -f: {target: <manifest>, provider_config: {…}}, as the Go CLI takes it.',
   }),
   set: Flags.string({
     multiple: true,
-    summary: 'Override a manifest field by dotted path, e.g. spec.container.replicas=2 (repeatable).',
+    summary: 'Override a manifest field by dotted path, e.g. spec.container.replicas=2 (repeatable; a=1,b=2 sets two).',
+    description: 'The path is checked against the kind\'s protos and the value converted to the field\'s type (number, bool, enum name, string). A segment holding dots, such as a label key, is double-quoted: --set \'metadata.labels."example.com/team"=web\'; a value holding a comma too: --set \'spec.note="a,b"\'.',
   }),
   'module-dir': Flags.directory({
     helpGroup: 'MODULE',
@@ -46,6 +52,21 @@ export const sharedFlags = {
   'full-tree': Flags.boolean({
     helpGroup: 'MODULE',
     summary: "Pulumi: give the run the whole repository tree instead of the module's Go import closure.",
+  }),
+  staging: Flags.boolean({
+    helpGroup: 'MODULE',
+    summary: 'Use the module from staging even when the current directory is a module folder (which is used by default, as in the Go CLI).',
+    exclusive: ['module-dir', 'local-module'],
+  }),
+  validate: Flags.boolean({
+    helpGroup: 'SCHEMA',
+    allowNo: true,
+    default: true,
+    summary: "Check the buf.validate rules of the kind's protos (--no-validate skips them; parsing and defaults still apply).",
+  }),
+  strict: Flags.boolean({
+    helpGroup: 'SCHEMA',
+    summary: "Refuse to run when the manifest cannot be checked against the kind's protos (instead of going on with basic checks).",
   }),
   'no-cleanup': Flags.boolean({
     summary: 'Keep the workspace after the run and print its path.',

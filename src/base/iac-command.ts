@@ -46,10 +46,12 @@ export abstract class IacCommand extends PlantonCommand {
     return {
       target,
       manifest: flags.manifest,
+      stackInput: flags['stack-input'],
       sets: flags.set ?? [],
       module: {
-        dir: flags['module-dir'], local: flags['local-module'] === true, version: flags['module-version'], fullTree: flags['full-tree'] === true,
+        dir: flags['module-dir'], local: flags['local-module'] === true, version: flags['module-version'], fullTree: flags['full-tree'] === true, staging: flags.staging === true,
       },
+      schema: {validate: flags.validate !== false, strict: flags.strict === true},
       keep: flags['no-cleanup'] === true,
       kubeContext: flags['kube-context'],
       credentials: parseCredentialFlags(flags['provider-config'] ?? [], legacy),
@@ -64,6 +66,7 @@ export abstract class IacCommand extends PlantonCommand {
       cliVersion: this.config.version,
       command: this.commandLine(),
       env: process.env,
+      cwd: process.cwd(),
     }
   }
 
@@ -90,7 +93,8 @@ export abstract class IacCommand extends PlantonCommand {
         return result!
       },
       say: line => this.logToStderr(oneLine(line)),
-      warn: line => this.warn(oneLine(line)),
+      // One line, unwrapped (oclif's warn folds long lines): what a CI log should show.
+      warn: line => this.logToStderr(`Warning: ${oneLine(line)}`),
       ask: question => this.ask(question),
       onLockWait: (owner: LockOwner | undefined) => {
         this.onLockWait(owner).catch(() => {})

@@ -27,7 +27,7 @@ Exit codes: 0 valid, 2 invalid (or bad input), 1 when the schema cannot be built
 
   async run(): Promise<void> {
     const {flags} = await this.parse(Validate)
-    const [{validateManifestFile}, {formatProblem}] = await Promise.all([import('../core/schema/validate-manifest.js'), import('../core/schema/problems.js')])
+    const [{validateManifestFile}, {problemLine}] = await Promise.all([import('../core/schema/validate-manifest.js'), import('../core/manifest-check.js')])
     const {paths, url} = await this.home()
     const outcome = await validateManifestFile({
       paths,
@@ -63,7 +63,7 @@ Exit codes: 0 valid, 2 invalid (or bad input), 1 when the schema cannot be built
     }
 
     this.logToStderr(`${outcome.kind} ${outcome.name} in ${outcome.source}: ${outcome.problems.length} problem(s) (protos of ${schema})`)
-    for (const p of outcome.problems) this.logToStderr(`  ${formatProblem(p)}`)
+    for (const p of outcome.problems) this.logToStderr(`  ${problemLine(p)}`)
     this.exit(2)
   }
 }

@@ -120,7 +120,12 @@ export function kubeconfigOf(config: ProviderConfig): string | undefined {
  * The credential files of a run: `forManifest` is for the manifest's own provider (`--provider-config
  * <file>`), `byProvider` names the provider (`--provider-config aws=<file>`).
  */
-export type CredentialFiles = {forManifest?: string; byProvider: Partial<Record<Provider, string>>}
+export type CredentialFiles = {
+  forManifest?: string
+  byProvider: Partial<Record<Provider, string>>
+  /** the provider config of a stack input (`-i`): the manifest provider's, given inline */
+  inline?: {values: Record<string, unknown>; from: string}
+}
 
 /**
  * Reads `--provider-config` values: `<provider>=<file>` when the part before the first `=` is a
@@ -162,5 +167,8 @@ export async function loadCredentials(manifestProvider: string | undefined, file
   if (own && files.forManifest) chosen.set(own, files.forManifest)
   for (const p of PROVIDERS) if (files.byProvider[p]) chosen.set(p, files.byProvider[p]!)
   const order = [...chosen.keys()].sort((a, b) => Number(b === own) - Number(a === own))
-  return Promise.all(order.map(p => readProviderConfig(p, chosen.get(p)!)))
+  const read = await Promise.all(order.map(p => readProviderConfig(p, chosen.get(p)!)))
+  // A file named for the manifest's provider wins over the stack input's own config.
+  if (files.inline && own && !chosen.has(own)) read.unshift({provider: own, values: files.inline.values, file: files.inline.from})
+  return read
 }

@@ -1,5 +1,6 @@
 /**
- * Where a manifest's text comes from: a file, a FIFO (`-f <(…)`), or stdin (`-f -`). Every source
+ * Where a manifest's text comes from: a file, a FIFO (`-f <(…)`), stdin (`-f -`), or an https URL
+ * (downloaded as the Go CLI does). Every source
  * is read with a size limit and can be abandoned at once when the run is interrupted: a Ctrl-C must
  * work while the CLI waits for a writer that never comes.
  */
@@ -7,14 +8,27 @@ import {closeSync, constants, openSync} from 'node:fs'
 import {open, readFile, stat} from 'node:fs/promises'
 import net from 'node:net'
 
+import {redactUrl} from './display.js'
 import {InterruptedError, InvalidInputError} from './errors.js'
 
 /** Real manifests are a few KiB; a bigger input is a mistake (or an attack on memory and time). */
 export const MAX_MANIFEST_BYTES = 1024 * 1024
 
-export type ReadOptions = {signal?: AbortSignal; stdin?: NodeJS.ReadableStream; limit?: number}
+export type ReadOptions = {
+  signal?: AbortSignal
+  stdin?: NodeJS.ReadableStream
+  limit?: number
+  timeouts?: typeof DOWNLOAD_TIMEOUTS
+  /** one-line notices (a download over plain http) */
+  warn?: (line: string) => void
+}
 
 export async function readManifestText(file: string, opts: ReadOptions = {}): Promise<{text: string; source: string}> {
+  if (/^https?:\/\//i.test(file)) {
+    if (/^http:/i.test(file)) opts.warn?.(`downloading ${redactUrl(file)} over plain http: anyone on the way can change it`)
+    return {text: await download(file, opts), source: redactUrl(file)}
+  }
+
   const source = file === '-' ? '<stdin>' : file
   const limit = opts.limit ?? MAX_MANIFEST_BYTES
   try {
@@ -118,6 +132,76 @@ async function readStream(stream: NodeJS.ReadableStream, source: string, limit: 
     stream.once('end', onEnd)
     stream.once('error', onError)
   })
+}
+
+/** How long a manifest download may wait for the server to answer, and to finish. */
+export const DOWNLOAD_TIMEOUTS = {headersMs: 15_000, totalMs: 60_000}
+
+/** PROJECT_PLANTON_HTTP_TIMEOUT (seconds to wait for an answer; the download may take four times that). */
+export function downloadTimeouts(env: NodeJS.ProcessEnv): typeof DOWNLOAD_TIMEOUTS {
+  const seconds = Number(env.PROJECT_PLANTON_HTTP_TIMEOUT)
+  if (!env.PROJECT_PLANTON_HTTP_TIMEOUT || !Number.isFinite(seconds) || seconds <= 0) return DOWNLOAD_TIMEOUTS
+  return {headersMs: seconds * 1000, totalMs: seconds * 4000}
+}
+
+/**
+ * `-f https://…`: the manifest downloaded, as the Go CLI does, with a time and a size limit and a
+ * clear error for each way it can fail. Nothing is written to disk. A signal stops it at once.
+ */
+async function download(url: string, opts: ReadOptions): Promise<string> {
+  const shown = redactUrl(url)
+  const limit = opts.limit ?? MAX_MANIFEST_BYTES
+  const timeouts = opts.timeouts ?? DOWNLOAD_TIMEOUTS
+  const stop = new AbortController()
+  const onAbort = () => stop.abort(opts.signal?.reason)
+  opts.signal?.addEventListener('abort', onAbort, {once: true})
+  let timedOut: 'answer' | 'download' | undefined
+  let timer = setTimeout(() => {
+    timedOut = 'answer'
+    stop.abort()
+  }, timeouts.headersMs)
+  try {
+    // eslint-disable-next-line n/no-unsupported-features/node-builtins -- fetch is stable from Node 20 on (the plugin dates it to 21)
+    const response = await fetch(url, {signal: stop.signal, redirect: 'follow', headers: {accept: 'application/yaml, text/yaml, text/plain, */*'}})
+    clearTimeout(timer)
+    timer = setTimeout(() => {
+      timedOut = 'download'
+      stop.abort()
+    }, timeouts.totalMs)
+    if (!response.ok) {
+      await response.body?.cancel()
+      throw new InvalidInputError(`cannot download manifest ${shown}: the server answered ${response.status} ${response.statusText}`.trim())
+    }
+
+    const declared = Number(response.headers.get('content-length') ?? '0')
+    if (declared > limit) {
+      await response.body?.cancel()
+      throw tooBig(shown, limit)
+    }
+
+    const chunks: Uint8Array[] = []
+    let bytes = 0
+    for await (const chunk of response.body ?? []) {
+      bytes += chunk.length
+      if (bytes > limit) {
+        stop.abort()
+        throw tooBig(shown, limit)
+      }
+
+      chunks.push(chunk)
+    }
+
+    return Buffer.concat(chunks).toString('utf8')
+  } catch (error) {
+    if (error instanceof InvalidInputError) throw error
+    if (opts.signal?.aborted) throw new InterruptedError(signalOf(opts.signal))
+    if (timedOut) throw new InvalidInputError(`cannot download manifest ${shown}: no ${timedOut === 'answer' ? 'answer' : 'end of the download'} within ${(timedOut === 'answer' ? timeouts.headersMs : timeouts.totalMs) / 1000} s`)
+    const {cause} = (error as {cause?: {code?: string; message?: string}})
+    throw new InvalidInputError(`cannot download manifest ${shown}: ${cause?.code ?? cause?.message ?? (error as Error).message}`)
+  } finally {
+    clearTimeout(timer)
+    opts.signal?.removeEventListener('abort', onAbort)
+  }
 }
 
 function tooBig(source: string, limit: number): InvalidInputError {

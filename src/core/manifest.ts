@@ -1,10 +1,11 @@
 /**
  * ProjectPlanton manifests: load (file or stdin), apply `--set` overrides, validate.
  */
-import {parse, parseDocument} from 'yaml'
+import {parseDocument} from 'yaml'
 
 import {InvalidInputError} from './errors.js'
 import {readManifestText, type ReadOptions} from './manifest-source.js'
+import {applyUntyped, type SetOverride} from './overrides.js'
 
 export type Manifest = {
   apiVersion: string
@@ -14,17 +15,53 @@ export type Manifest = {
   [key: string]: unknown
 }
 
-export type LoadedManifest = {manifest: Manifest; source: string}
-
-const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype'])
-
-/** Reads a manifest from `file`, or from stdin when `file` is `-`; a signal stops the reading. */
-export async function loadManifest(file: string, sets: string[] = [], opts: ReadOptions = {}): Promise<LoadedManifest> {
-  const {text, source} = await readManifestText(file, opts)
-  return {manifest: parseManifest(text, source, sets), source}
+export type LoadedManifest = {
+  /** the manifest with `--set` applied as plain YAML values (what routing and labels read) */
+  manifest: Manifest
+  /** the manifest as written, for the schema check (which applies `--set` to typed fields) */
+  data: Record<string, unknown>
+  source: string
 }
 
-export function parseManifest(text: string, source: string, sets: string[] = []): Manifest {
+/**
+ * Reads a manifest from `file`, or from stdin when `file` is `-` (a signal stops the reading), and
+ * checks what every run needs before its schema is known: apiVersion, kind, metadata.name, labels.
+ */
+export async function loadManifest(file: string, sets: SetOverride[] = [], opts: ReadOptions = {}): Promise<LoadedManifest> {
+  const {text, source} = await readManifestText(file, opts)
+  const data = parseManifest(text, source)
+  const overridden = structuredClone(data)
+  await applyUntyped(overridden, sets)
+  return {manifest: validateManifest(overridden, source), data, source}
+}
+
+/**
+ * `-i/--stack-input <file>`: a full stack input as the Go CLI accepts it, `{target: <manifest>,
+ * provider_config: {…}}`. The target goes through the same checks as a manifest; the provider
+ * config stands for a credentials file of the manifest's provider.
+ */
+export async function loadStackInput(file: string, sets: SetOverride[] = [], opts: ReadOptions = {}): Promise<LoadedManifest & {providerConfig?: Record<string, unknown>}> {
+  const {text, source} = await readManifestText(file, opts)
+  const input = parseManifest(text, source)
+  const target = input.target as Record<string, unknown> | undefined
+  if (!target || typeof target !== 'object' || Array.isArray(target)) {
+    throw new InvalidInputError(`${source}: a stack input needs a target (the manifest) as a mapping`, {hint: 'Its shape: {target: {apiVersion, kind, metadata, spec}, provider_config: {…}}.'})
+  }
+
+  const providerConfig = input.provider_config ?? input.providerConfig
+  if (providerConfig !== undefined && providerConfig !== null && (typeof providerConfig !== 'object' || Array.isArray(providerConfig))) {
+    throw new InvalidInputError(`${source}: provider_config must be a mapping`)
+  }
+
+  const overridden = structuredClone(target)
+  await applyUntyped(overridden, sets)
+  return {
+    manifest: validateManifest(overridden, `${source} (target)`), data: target, source, providerConfig: (providerConfig ?? undefined) as Record<string, unknown> | undefined,
+  }
+}
+
+/** The YAML mapping of a manifest (no check of its fields: see loadManifest). */
+export function parseManifest(text: string, source: string): Record<string, unknown> {
   const doc = parseDocument(text, {prettyErrors: true, uniqueKeys: true})
   if (doc.errors.length > 0) {
     const error = doc.errors[0]
@@ -46,11 +83,10 @@ export function parseManifest(text: string, source: string, sets: string[] = [])
     throw new InvalidInputError(`${source}: a manifest must be a YAML mapping with apiVersion, kind, metadata and spec, not ${describe(data)}`)
   }
 
-  for (const set of sets) applySet(data as Record<string, unknown>, set)
-  return validateManifest(data as Record<string, unknown>, source)
+  return data as Record<string, unknown>
 }
 
-function validateManifest(data: Record<string, unknown>, source: string): Manifest {
+export function validateManifest(data: Record<string, unknown>, source: string): Manifest {
   const missing = (field: string): never => {
     throw new InvalidInputError(`${source}: ${field} is missing or not a non-empty string`, {
       hint: 'A manifest needs apiVersion (e.g. kubernetes.project-planton.org/v1), kind (e.g. KubernetesRedis) and metadata.name.',
@@ -75,37 +111,6 @@ function validateManifest(data: Record<string, unknown>, source: string): Manife
   }
 
   return data as Manifest
-}
-
-/** Applies one `path=value` override; the value is read as a YAML scalar (`2` is a number, `'2'` a string). */
-export function applySet(data: Record<string, unknown>, set: string): void {
-  const eq = set.indexOf('=')
-  if (eq <= 0) throw new InvalidInputError(`invalid --set ${JSON.stringify(set)}: expected path=value, e.g. spec.container.replicas=2`)
-  const keys = set.slice(0, eq).split('.')
-  if (keys.some(k => k === '' || FORBIDDEN_KEYS.has(k))) {
-    throw new InvalidInputError(`invalid --set path ${JSON.stringify(set.slice(0, eq))}: empty or reserved path component`)
-  }
-
-  let value: unknown
-  try {
-    value = parse(set.slice(eq + 1))
-  } catch {
-    value = set.slice(eq + 1)
-  }
-
-  let node: Record<string, unknown> = data
-  for (const key of keys.slice(0, -1)) {
-    const next = node[key]
-    if (next === undefined || next === null) {
-      node[key] = {}
-    } else if (typeof next !== 'object') {
-      throw new InvalidInputError(`invalid --set ${JSON.stringify(set)}: ${key} is ${describe(next)}, not a mapping`)
-    }
-
-    node = node[key] as Record<string, unknown>
-  }
-
-  node[keys.at(-1)!] = value
 }
 
 function describe(value: unknown): string {

@@ -88,15 +88,21 @@ export async function locateModule(tree: TreeReader, manifest: Manifest, tool: T
   })
 }
 
+/** Whether `dir` is a module for `tool`: a Pulumi.yaml, or a `*.tf` file (a folder of that name does not count). */
+export async function isModuleDir(dir: string, tool: Tool): Promise<boolean> {
+  const entries = await readdir(dir, {withFileTypes: true}).catch((error: NodeJS.ErrnoException) => {
+    if (['EACCES', 'ENOENT', 'ENOTDIR'].includes(error.code ?? '')) return []
+    throw error
+  })
+  const names = entries.filter(e => e.isFile() || e.isSymbolicLink()).map(e => e.name)
+  return tool === 'pulumi' ? names.includes('Pulumi.yaml') || names.includes('Pulumi.yml') : names.some(n => n.endsWith('.tf') || n.endsWith('.tf.json'))
+}
+
 /** Checks that a user's `--module-dir` really is a module for `tool`; never falls back silently. */
 export async function assertModuleDir(dir: string, tool: Tool): Promise<void> {
   const st = await stat(dir).catch(() => {})
   if (!st?.isDirectory()) throw new InvalidInputError(`--module-dir ${dir} does not exist or is not a folder`)
-  // Files (or links to files) only: a folder named `x.tf` is no module file.
-  const entries = await readdir(dir, {withFileTypes: true})
-  const names = entries.filter(e => e.isFile() || e.isSymbolicLink()).map(e => e.name)
-  const ok = tool === 'pulumi' ? names.includes('Pulumi.yaml') || names.includes('Pulumi.yml') : names.some(n => n.endsWith('.tf') || n.endsWith('.tf.json'))
-  if (!ok) {
+  if (!(await isModuleDir(dir, tool))) {
     throw new InvalidInputError(`--module-dir ${dir} is not a ${tool === 'pulumi' ? 'Pulumi module (no Pulumi.yaml)' : 'OpenTofu/Terraform module (no *.tf file)'}`)
   }
 }

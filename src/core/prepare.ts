@@ -19,7 +19,7 @@ import {
 import {
   createSnapshot, discardSnapshot, readSnapshot, type Snapshot, snapshotKey,
 } from './snapshot.js'
-import {Staging, type StagingOptions} from './staging.js'
+import {type Resolved, Staging, type StagingOptions} from './staging.js'
 import {createWorkspace, removeWorkspace, type Workspace} from './workspace.js'
 
 export type PrepareRequest = Omit<StagingOptions, 'onProgress'> & {
@@ -32,8 +32,53 @@ export type PrepareRequest = Omit<StagingOptions, 'onProgress'> & {
   moduleVersion?: string
   /** pulumi: export the whole tree instead of the module's Go import closure */
   fullTree?: boolean
+  /** the module, when the run already resolved it (see resolveModule) */
+  module?: ModuleSource
   /** progress lines for the user */
   report?: (message: string) => void
+}
+
+/** Where a run's module comes from, once resolved: a commit of staging, or a folder on disk. */
+export type ModuleSource = {kind: 'local-module'; repo: string; modulePath: string} | {kind: 'module-dir'; dir: string} | {kind: 'staging'; resolved: Resolved}
+
+/**
+ * Resolves where the module comes from: `--module-dir` > `--local-module` > staging (cloned on
+ * first use; the network only when the version is not local). Nothing is written for a folder.
+ */
+export async function resolveModule(req: PrepareRequest): Promise<ModuleSource> {
+  const report = req.report ?? (() => {})
+  if (req.moduleDir) return {kind: 'module-dir', dir: path.resolve(req.moduleDir)}
+  if (req.localModule) {
+    const repo = localRepoPath(req.env)
+    const modulePath = await locateModule(fsTree(repo), req.manifest, req.tool)
+    report(`Using the local checkout ${repo}`)
+    return {kind: 'local-module', repo, modulePath}
+  }
+
+  const staging = stagingOf(req)
+  const resolved = await staging.resolveForRun(req.moduleVersion)
+  const at = `${resolved.ref}${resolved.tag ? ` (${resolved.tag})` : ''} ${resolved.sha.slice(0, 12)}`
+  if (req.moduleVersion) {
+    const selected = await staging.readState()
+    report(`This run uses ${at}; staging stays at ${selected ? `${selected.ref} ${selected.sha.slice(0, 12)}` : 'its selected version'}`)
+  } else {
+    report(`Staging ready at ${at}`)
+  }
+
+  return {kind: 'staging', resolved}
+}
+
+function stagingOf(req: PrepareRequest): Staging {
+  return new Staging({
+    paths: req.paths,
+    url: req.url,
+    cliVersion: req.cliVersion,
+    command: req.command,
+    env: req.env,
+    signal: req.signal,
+    onProgress: req.report,
+    onWait: req.onWait,
+  })
 }
 
 export type PreparedRun = Workspace & {
@@ -49,26 +94,14 @@ export type PreparedRun = Workspace & {
 
 export async function prepareRun(req: PrepareRequest): Promise<PreparedRun> {
   const report = req.report ?? (() => {})
-  if (req.moduleDir) return prepareFromFolder(req, path.resolve(req.moduleDir))
-  if (req.localModule) {
-    const repo = localRepoPath(req.env)
-    const modulePath = await locateModule(fsTree(repo), req.manifest, req.tool)
-    report(`Using the local checkout ${repo}`)
-    return {...(await prepareFromFolder(req, path.join(repo, modulePath))), source: 'local-module', modulePath}
+  const module = req.module ?? (await resolveModule(req))
+  if (module.kind === 'module-dir') return prepareFromFolder(req, module.dir)
+  if (module.kind === 'local-module') {
+    return {...(await prepareFromFolder(req, path.join(module.repo, module.modulePath))), source: 'local-module', modulePath: module.modulePath}
   }
 
-  const staging = new Staging({
-    paths: req.paths,
-    url: req.url,
-    cliVersion: req.cliVersion,
-    command: req.command,
-    env: req.env,
-    signal: req.signal,
-    onProgress: report,
-    onWait: req.onWait,
-  })
-  const resolved = await staging.resolveForRun(req.moduleVersion)
-  report(`Staging ready at ${resolved.ref}${resolved.tag ? ` (${resolved.tag})` : ''} ${resolved.sha.slice(0, 12)}`)
+  const {resolved} = module
+  const staging = stagingOf(req)
   const repo = staging.repository
   // A commit's module folder (tofu) or Go import closure (pulumi) never changes: after the first run
   // it is copied from a snapshot, and a warm run starts no git process at all.

@@ -6,19 +6,31 @@
  * What it needs from the terminal and from the CLI around it (progress, questions, the hooks that
  * prepare and tear down workspaces) comes in through `RunUi`, so that nothing here knows oclif.
  */
+import path from 'node:path'
+
 import type {HomePaths} from './home.js'
 import type {LockOwner} from './lock.js'
-import type {Manifest} from './manifest.js'
-import type {PreparedRun, PrepareRequest} from './prepare.js'
+import type {SetOverride} from './overrides.js'
 
 import {type CredentialFiles, loadCredentials, type ProviderConfig} from './credentials.js'
 import {InvalidInputError} from './errors.js'
+import {gitEnvironment, GitRepository} from './git.js'
 import {executePulumi, executeTofu} from './iac/execute.js'
 import {type PulumiFlags, type PulumiOp} from './iac/pulumi.js'
 import {checkTofuFlags, type TofuFlags, type TofuOp} from './iac/tofu.js'
 import {label, LABELS} from './labels.js'
-import {loadManifest} from './manifest.js'
-import {providerOf, type Tool} from './modules.js'
+import {checkAgainstSchema, problemLine, type SchemaOrigin} from './manifest-check.js'
+import {downloadTimeouts} from './manifest-source.js'
+import {
+  type LoadedManifest, loadManifest, loadStackInput, type Manifest,
+} from './manifest.js'
+import {
+  fsTree, gitTree, isModuleDir, locateModule, providerOf, type Tool, type TreeReader,
+} from './modules.js'
+import {readSetFlags} from './overrides.js'
+import {
+  type ModuleSource, type PreparedRun, type PrepareRequest, resolveModule,
+} from './prepare.js'
 import {LATEST, validateRef} from './refs.js'
 import {exitCodeForSignal, SignalTrap} from './signals.js'
 import {stackFqdn, stackStateDir, tofuStackId} from './stack.js'
@@ -28,10 +40,19 @@ export type RunTarget = {tool?: Tool; pulumi?: PulumiOp; tofu?: TofuOp}
 
 export type RunOptions = {
   target: RunTarget
-  /** manifest file, or `-` for stdin */
-  manifest: string
+  /** manifest file, `-` for stdin, or an https URL */
+  manifest?: string
+  /** a full stack input (`-i`): the manifest as its target, and its provider config */
+  stackInput?: string
+  /** `--set` flags as given */
   sets: string[]
-  module: {dir?: string; local?: boolean; version?: string; fullTree?: boolean}
+  /**
+   * `--module-dir`, `--local-module`, `--module-version`; `staging`: never take the current
+   * directory as the module (`--staging`)
+   */
+  module: {dir?: string; local?: boolean; version?: string; fullTree?: boolean; staging?: boolean}
+  /** `validate: false`: skip the buf.validate rules (`--no-validate`); `strict`: refuse a run whose schema cannot be built */
+  schema: {validate: boolean; strict: boolean}
   /** keep the workspace (`--no-cleanup`) */
   keep: boolean
   kubeContext?: string
@@ -45,6 +66,8 @@ export type RunOptions = {
   /** what this process is, for lock and workspace records */
   command: string
   env: NodeJS.ProcessEnv
+  /** the user's directory: a module there is used as with --module-dir */
+  cwd: string
 }
 
 /** A step shown to the user while it runs. */
@@ -67,45 +90,67 @@ export type RunUi = {
 type Route = {tool: Tool; binary: 'pulumi' | 'terraform' | 'tofu'; op: PulumiOp | TofuOp}
 
 /** Everything checked before the first side effect. */
-type Checked = {route: Route; stackId: string; providers: ProviderConfig[]; stateDir?: string}
+type Checked = {
+  route: Route
+  stackId: string
+  providers: ProviderConfig[]
+  stateDir?: string
+  /** `--module-dir`, or the current directory when it is a module for the tool */
+  moduleDir?: string
+}
+
+/**
+ * What the tool gets: the manifest as checked against its schema (protojson for Pulumi, the Go
+ * CLI's snake_case variables for tofu), or, when no schema could be built, the manifest as read.
+ */
+export type ToolInputs = {manifest: Manifest; target?: Record<string, unknown>; variables?: Record<string, unknown>}
 
 export async function runManifest(opts: RunOptions, ui: RunUi): Promise<number> {
   const trap = new SignalTrap().install()
   let prepared: PreparedRun | undefined
   let code = 1
   try {
-    const manifest = await ui.step('Load manifest', async step => {
-      const loaded = await loadManifest(opts.manifest, opts.sets, {signal: trap.signal})
-      step.title(`Loaded ${loaded.manifest.kind} ${loaded.manifest.metadata.name} from ${loaded.source}`)
-      return loaded.manifest
+    const sets = readSetFlags(opts.sets)
+    const loaded = await ui.step('Load manifest', async step => {
+      const reading = {signal: trap.signal, timeouts: downloadTimeouts(opts.env), warn: (line: string) => ui.warn(line)}
+      const result = opts.stackInput ? await loadStackInput(opts.stackInput, sets, reading) : await loadManifest(opts.manifest ?? '-', sets, reading)
+      step.title(`Loaded ${result.manifest.kind} ${result.manifest.metadata.name} from ${result.source}`)
+      return result
     })
-    const checked = await check(opts, manifest, ui)
-    const from = opts.module.dir ? 'module folder' : (opts.module.local ? 'local checkout' : 'staging')
-    prepared = await ui.step(`Prepare workspace (${from})`, async step => {
-      const ws = await ui.prepare({
-        tool: checked.route.tool,
-        manifest,
-        stackId: checked.stackId,
-        moduleDir: opts.module.dir,
-        localModule: opts.module.local,
-        moduleVersion: opts.module.version,
-        fullTree: opts.module.fullTree,
-        paths: opts.paths,
-        url: opts.url,
-        cliVersion: opts.cliVersion,
-        command: opts.command,
-        env: opts.env,
-        signal: trap.signal,
-        onWait: owner => ui.onLockWait(owner),
-        report: line => step.output(line),
-      })
+    const {manifest} = loaded
+    const providerConfig = 'providerConfig' in loaded ? (loaded.providerConfig as Record<string, unknown> | undefined) : undefined
+    const inline = providerConfig ? {values: providerConfig, from: loaded.source} : undefined
+    const checked = await check({...opts, credentials: {...opts.credentials, inline}}, manifest, ui)
+    const request: PrepareRequest = {
+      tool: checked.route.tool,
+      manifest,
+      stackId: checked.stackId,
+      moduleDir: checked.moduleDir,
+      localModule: opts.module.local,
+      moduleVersion: opts.module.version,
+      fullTree: opts.module.fullTree,
+      paths: opts.paths,
+      url: opts.url,
+      cliVersion: opts.cliVersion,
+      command: opts.command,
+      env: opts.env,
+      signal: trap.signal,
+      onWait: owner => ui.onLockWait(owner),
+    }
+    const from = checked.moduleDir ? 'module folder' : (opts.module.local ? 'local checkout' : 'staging')
+    request.module = await ui.step(`Resolve the module (${from})`, async step => resolveModule({...request, report: line => step.output(line)}))
+    const inputs = await ui.step('Check the manifest against its schema', async step => checkInputs(opts, {
+      loaded, sets, module: request.module!, tool: checked.route.tool,
+    }, step, ui))
+    prepared = await ui.step('Prepare workspace', async step => {
+      const ws = await ui.prepare({...request, report: line => step.output(line)})
       step.title(ws.summary)
       return ws
     })
     // A signal that came while files were being written must not start the tool.
     if (trap.received) return exitCodeForSignal(trap.received)
     code = await execute(opts, {
-      manifest, checked, workspace: prepared, trap, ui,
+      manifest, inputs, checked, workspace: prepared, trap, ui,
     })
   } catch (error) {
     if (!trap.received) throw error
@@ -117,22 +162,84 @@ export async function runManifest(opts: RunOptions, ui: RunUi): Promise<number> 
   return trap.received ? exitCodeForSignal(trap.received) : code
 }
 
+/**
+ * The manifest checked against the protos of the module source (the Go CLI's checks), and what the
+ * tools get from it. When no schema can be built (an old or broken commit, a folder outside the
+ * monorepo), the run goes on with the checks it always made, said in one line, unless `--strict`.
+ */
+/** The tree the module is located in: the resolved commit, or the monorepo checkout of a folder. */
+function moduleTree(module: ModuleSource, origin: SchemaOrigin): TreeReader {
+  return 'commit' in origin ? gitTree(origin.commit.repo, origin.commit.sha) : fsTree(module.kind === 'local-module' ? module.repo : origin.folder)
+}
+
+async function checkInputs(opts: RunOptions, {loaded, sets, module, tool}: {loaded: LoadedManifest; sets: SetOverride[]; module: ModuleSource; tool: Tool}, step: Step, ui: RunUi): Promise<ToolInputs> {
+  const origin: SchemaOrigin = module.kind === 'staging'
+    ? {commit: {repo: new GitRepository(opts.paths.clone, {env: gitEnvironment(opts.env)}), sha: module.resolved.sha}}
+    : {folder: module.kind === 'module-dir' ? module.dir : path.join(module.repo, module.modulePath)}
+  const request = {
+    origin, data: loaded.data, sets, validate: opts.schema.validate, cacheDir: opts.paths.cache,
+  }
+  let outcome = await checkAgainstSchema(request)
+  if (outcome.status === 'unavailable' && outcome.reason === 'no-api-proto' && module.kind !== 'module-dir') {
+    // The kind is not where its apiVersion says: check it against the schema of the module the
+    // run would use (found as the run finds it, or refused with the closest kinds).
+    const kindDir = path.posix.dirname(path.posix.dirname(await locateModule(moduleTree(module, origin), loaded.manifest, tool)))
+    outcome = await checkAgainstSchema({...request, kindDir})
+  }
+
+  if (outcome.status === 'unavailable') {
+    if (opts.schema.strict) {
+      throw new InvalidInputError(`cannot check ${loaded.manifest.kind} against its schema: ${outcome.message}`, {hint: 'Without --strict the run goes on with the basic checks (apiVersion, kind, metadata.name).'})
+    }
+
+    step.title('Manifest not checked against its schema')
+    ui.warn(`the manifest was not checked against its schema (${outcome.message}); going on with the basic checks (--strict refuses instead)`)
+    return {manifest: loaded.manifest}
+  }
+
+  if (!outcome.valid) {
+    const lines = outcome.problems.map(p => `  ${problemLine(p)}`)
+    throw new InvalidInputError(`${loaded.source}: ${outcome.problems.length} problem(s) against the schema of ${loaded.manifest.kind} (${outcome.schema}):\n${lines.join('\n')}`, {
+      hint: 'Nothing was run. `validate -f <manifest>` checks a manifest without running anything.',
+    })
+  }
+
+  if (!opts.schema.validate) ui.warn('--no-validate: the buf.validate rules were not checked')
+  step.title(`Manifest valid against the protos of ${outcome.schema}${outcome.cached ? ' (checked before)' : ''}`)
+  return {manifest: loaded.manifest, target: outcome.target, variables: outcome.variables}
+}
+
 /** Checks every input of the run (tool, stack, version, flags, credential files) before anything is created. */
 async function check(opts: RunOptions, manifest: Manifest, ui: RunUi): Promise<Checked> {
   const route = await routeTool(opts.target, manifest, ui)
   if (opts.module.version && opts.module.version !== LATEST) validateRef(opts.module.version, 'module version')
   const providers = await loadCredentials(providerOf(manifest), opts.credentials)
+  const moduleDir = opts.module.dir ?? (await moduleHere(opts, route.tool, ui))
   if (route.tool === 'pulumi') {
     const {fqdn, from} = stackFqdn(manifest, opts.pulumi.stack)
     if (opts.pulumi.stack && from === 'labels' && opts.pulumi.stack !== fqdn) ui.warn(`--stack ${opts.pulumi.stack} ignored: the manifest's labels name the stack ${fqdn}`)
-    return {route, stackId: fqdn, providers}
+    return {
+      route, stackId: fqdn, providers, moduleDir,
+    }
   }
 
   checkTofuFlags(manifest, opts.tofu)
   const stackId = tofuStackId(manifest)
   return {
-    route, stackId, providers, stateDir: await stackStateDir(opts.paths.tofuState, stackId),
+    route, stackId, providers, moduleDir, stateDir: await stackStateDir(opts.paths.tofuState, stackId),
   }
+}
+
+/**
+ * As in the Go CLI, whose --module-dir defaults to the working directory: run inside a module
+ * folder of the chosen tool, and that folder is used (never modified). Said in one line;
+ * `--staging`, `--local-module` or `--module-version` use staging (or the checkout) instead.
+ */
+async function moduleHere(opts: RunOptions, tool: Tool, ui: RunUi): Promise<string | undefined> {
+  if (opts.module.staging || opts.module.local || opts.module.version) return undefined
+  if (!(await isModuleDir(opts.cwd, tool))) return undefined
+  ui.say(`Using the ${tool === 'pulumi' ? 'Pulumi' : 'OpenTofu/Terraform'} module in the current directory (${opts.cwd}); pass --staging to use staging's instead`)
+  return opts.cwd
 }
 
 /** Which tool runs: the command's own, or the manifest's provisioner label for unified commands. */
@@ -170,10 +277,11 @@ async function askProvisioner(manifest: Manifest, ui: RunUi): Promise<string> {
 
 async function execute(
   opts: RunOptions,
-  {manifest, checked, workspace, trap, ui}: {manifest: Manifest; checked: Checked; workspace: PreparedRun; trap: SignalTrap; ui: RunUi},
+  {manifest, inputs, checked, workspace, trap, ui}: {manifest: Manifest; inputs: ToolInputs; checked: Checked; workspace: PreparedRun; trap: SignalTrap; ui: RunUi},
 ): Promise<number> {
   const common = {
     manifest,
+    inputs,
     workspace,
     providers: checked.providers,
     kubeContext: opts.kubeContext ?? label(manifest, LABELS.kubeContext),

@@ -7,7 +7,7 @@ import {existsSync, readdirSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 
 import {homePaths} from '../../src/core/home.js'
-import {parseManifest} from '../../src/core/manifest.js'
+import {parseManifest, validateManifest} from '../../src/core/manifest.js'
 import {ROOT, runCli, sandbox} from '../support/cli.js'
 import {createUpstream, removeTempDirs, TF_MODULE_REDIS} from '../support/upstream.js'
 
@@ -71,14 +71,14 @@ describe('commands in-process', () => {
 
   it('requires a manifest for IaC commands', async () => {
     const {error} = await runCommand(['tofu:plan'], {root: ROOT})
-    expect(error?.message).to.match(/Missing required flag manifest/)
+    expect(error?.message).to.match(/Exactly one of the following must be provided: --manifest, --stack-input/)
   })
 
   it('prepares and tears down a workspace through the staging hooks', async () => {
     const {sb} = useSandbox()
     const config = await Config.load(ROOT)
     const paths = homePaths(sb.plantonHome)
-    const manifest = parseManifest('apiVersion: kubernetes.project-planton.org/v1\nkind: KubernetesRedis\nmetadata: {name: hooked}\n', 'm.yaml')
+    const manifest = validateManifest(parseManifest('apiVersion: kubernetes.project-planton.org/v1\nkind: KubernetesRedis\nmetadata: {name: hooked}\n', 'm.yaml'), 'm.yaml')
     const lines: string[] = []
     const prepared = await runHook(
       'staging:prepare',

@@ -6,13 +6,13 @@ import {
 import path from 'node:path'
 
 import {GitRepository} from '../../src/core/git.js'
+import {parseSetFlags, SetSyntaxError} from '../../src/core/overrides.js'
 import {pruneSchemas, schemaCacheStats, schemasRoot} from '../../src/core/schema/cache.js'
 import {checkManifest} from '../../src/core/schema/check.js'
 import {extractRawDescriptor, GoLiteralError} from '../../src/core/schema/golit.js'
 import {pulumiTarget, tofuVariables} from '../../src/core/schema/output.js'
 import {formatProblem} from '../../src/core/schema/problems.js'
 import {type KindSchema, loadKindSchema, type SchemaResult} from '../../src/core/schema/schema.js'
-import {parseSetFlags, SetSyntaxError} from '../../src/core/schema/set.js'
 import {checkoutSource, commitSource, folderSource} from '../../src/core/schema/source.js'
 import {schemaFiles, upstreamSchemaFiles} from '../support/protos.js'
 import {

@@ -27,7 +27,13 @@ export default class StagingClean extends StagingCommand {
     const {removed, running, foreign} = await cleanWorkspaces(paths.workspaces)
     const stagingRemoved = flags.all ? await (await this.staging()).remove() : false
     // Per-commit snapshots are only a cache; runs going may be copying from them.
-    const cacheBytes = running.length === 0 ? (await clearSnapshots(paths.cache)).bytes : 0
+    let cacheBytes = 0
+    if (running.length === 0) {
+      const [{clearOutcomes}, {clearSchemas}] = await Promise.all([import('../../core/manifest-check.js'), import('../../core/schema/cache.js')])
+      cacheBytes = (await clearSnapshots(paths.cache)).bytes + (await clearSchemas(paths.cache)).bytes
+      await clearOutcomes(paths.cache)
+    }
+
     if (flags.json) {
       this.printJson({
         removed: removed.map(w => w.path), skippedRunning: running.map(w => w.path), notOurs: foreign.map(w => w.path), stagingRemoved, cacheBytesFreed: cacheBytes,

@@ -6,6 +6,7 @@ import {mkdir} from 'node:fs/promises'
 
 import type {Manifest} from '../manifest.js'
 import type {PreparedRun} from '../prepare.js'
+import type {ToolInputs} from '../run.js'
 import type {SignalTrap} from '../signals.js'
 
 import {credentialEnv, kubeconfigOf, type ProviderConfig} from '../credentials.js'
@@ -25,6 +26,8 @@ import {
 
 type Common = {
   manifest: Manifest
+  /** what the tool gets from the manifest (see run.ts) */
+  inputs: ToolInputs
   workspace: PreparedRun
   /** credentials given for this run; the one of the manifest's provider first */
   providers: ProviderConfig[]
@@ -49,7 +52,7 @@ export async function executePulumi(run: PulumiExecution): Promise<number> {
   const bin = await findBinary('pulumi', run.env)
   const ws = run.workspace
   if (ws.layout !== 'in-place') await alignProjectName(ws.tree, ws.moduleDir, run.fqdn)
-  const stackInput = await writeStackInput(ws.privateDir, run.manifest, run.providers[0])
+  const stackInput = await writeStackInput(ws.privateDir, run.inputs.target ?? run.manifest, run.providers[0])
   const env: NodeJS.ProcessEnv = {...run.env, STACK_INPUT_YAML_FILE: stackInput}
   if (run.kubeContext) env.KUBE_CTX = run.kubeContext
   // Staging workspaces build against the repository's root go.mod; a go.work must not interfere.
@@ -67,7 +70,7 @@ export async function executeTofu(run: TofuExecution): Promise<number> {
   const {bin, name} = await tofuBinary(run.binary, run.env, run.announce)
   const ws = run.workspace
   const plan = await prepareTofu({
-    op: run.op, manifest: run.manifest, flags: run.flags, moduleDir: ws.moduleDir, privateDir: ws.privateDir, stateDir: run.stateDir,
+    op: run.op, manifest: run.manifest, variables: run.inputs.variables, flags: run.flags, moduleDir: ws.moduleDir, privateDir: ws.privateDir, stateDir: run.stateDir,
   })
   const env: NodeJS.ProcessEnv = {...run.env}
   if (!env.TF_PLUGIN_CACHE_DIR) {

@@ -43,9 +43,9 @@ export function isAlreadyExists(stderr: string): boolean {
 }
 
 /** Writes the stack input (`{target, provider_config}`) readable by the owner only; returns its path. */
-export async function writeStackInput(privateDir: string, manifest: Manifest, provider?: ProviderConfig): Promise<string> {
+export async function writeStackInput(privateDir: string, target: Manifest | Record<string, unknown>, provider?: ProviderConfig): Promise<string> {
   // The stack input's field names are fixed by the modules (snake_case).
-  const input: Record<string, unknown> = {target: manifest}
+  const input: Record<string, unknown> = {target}
   // eslint-disable-next-line camelcase
   if (provider) input.provider_config = provider.values
   return writeGenerated(privateDir, 'stack-input.yaml', stringify(input), 0o600)

@@ -13,7 +13,7 @@ import {
 } from 'node:fs/promises'
 import path from 'node:path'
 
-import {isAlive} from '../lock.js'
+import {isAlive} from '../process.js'
 import {SNAPSHOT_KEEP_DAYS} from '../snapshot.js'
 
 /** Bump when what an entry holds or means changes: older entries are then simply not found. */
@@ -154,4 +154,20 @@ async function readHeader(file: string): Promise<SchemaEntryInfo | undefined> {
   } catch {
     return undefined
   }
+}
+
+/** `staging clean`: every entry (only a cache) and leftover; returns the bytes freed. */
+export async function clearSchemas(cacheDir: string): Promise<{removed: number; bytes: number}> {
+  const root = schemasRoot(cacheDir)
+  let removed = 0
+  let bytes = 0
+  for (const name of await readdir(root).catch(() => [] as string[])) {
+    if (!name.endsWith('.schema') && !name.startsWith('.tmp-')) continue
+    const file = path.join(root, name)
+    bytes += await stat(file).then(st => st.size, () => 0)
+    await rm(file, {force: true})
+    removed++
+  }
+
+  return {removed, bytes}
 }

@@ -5,13 +5,14 @@
  */
 import {create, type JsonObject} from '@bufbuild/protobuf'
 
+import type {SetOverride} from '../overrides.js'
 import type {KindSchema} from './schema.js'
 
 import {applyDefaults} from './defaults.js'
 import {pulumiTarget} from './output.js'
 import {parseManifestData} from './parse.js'
 import {type Problem} from './problems.js'
-import {applySets, type SetOverride} from './set.js'
+import {applySets} from './set.js'
 import {validateMessage} from './validate.js'
 
 export type CheckOptions = {

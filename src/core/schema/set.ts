@@ -21,77 +21,12 @@ import {
 } from '@bufbuild/protobuf'
 import {reflect, type ReflectMap, type ReflectMessage} from '@bufbuild/protobuf/reflect'
 
+import type {SetOverride} from '../overrides.js'
 import type {KindSchema} from './schema.js'
 
 import {closest} from '../modules.js'
 import {fieldByKey, suggestField} from './parse.js'
 import {childPath, type Problem} from './problems.js'
-
-export type SetOverride = {
-  /** path segments as typed, quotes removed */
-  path: string[]
-  value: string
-  /** the flag it came from, for messages */
-  source: string
-}
-
-/** Thrown by parseSetFlags: the text of a flag cannot be read as path=value pairs. */
-export class SetSyntaxError extends Error {
-  name = 'SetSyntaxError'
-}
-
-/** Splits `--set` flags into overrides. Throws SetSyntaxError. */
-export function parseSetFlags(flags: string[]): SetOverride[] {
-  const out: SetOverride[] = []
-  for (const flag of flags) {
-    for (const pair of splitOutsideQuotes(flag, ',', flag)) {
-      const [rawPath, ...rest] = splitOutsideQuotes(pair, '=', flag, 2)
-      if (rest.length === 0) {
-        throw new SetSyntaxError(`--set ${JSON.stringify(flag)}: ${JSON.stringify(pair)} is not path=value (a value holding a comma is double-quoted: path="a,b")`)
-      }
-
-      const path = splitOutsideQuotes(rawPath, '.', flag).map(s => unquote(s, flag))
-      if (path.includes('')) throw new SetSyntaxError(`--set ${JSON.stringify(flag)}: empty path segment in ${JSON.stringify(rawPath)}`)
-      out.push({path, value: unquote(rest[0], flag), source: pair})
-    }
-  }
-
-  return out
-}
-
-function splitOutsideQuotes(text: string, sep: string, flag: string, limit = Infinity): string[] {
-  const parts: string[] = []
-  let current = ''
-  let quoted = false
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]
-    if (c === '\\' && quoted) {
-      current += c + (text[i + 1] ?? '')
-      i++
-    } else if (c === '"') {
-      quoted = !quoted
-      current += c
-    } else if (c === sep && !quoted && parts.length < limit - 1) {
-      parts.push(current)
-      current = ''
-    } else {
-      current += c
-    }
-  }
-
-  if (quoted) throw new SetSyntaxError(`--set ${JSON.stringify(flag)}: unbalanced double quote`)
-  parts.push(current)
-  return parts
-}
-
-function unquote(text: string, flag: string): string {
-  if (text.length < 2 || !text.startsWith('"') || !text.endsWith('"')) return text
-  try {
-    return JSON.parse(text) as string
-  } catch {
-    throw new SetSyntaxError(`--set ${JSON.stringify(flag)}: ${text} is not a valid double-quoted string`)
-  }
-}
 
 /** Applies the overrides to `message`; returns the problems (unknown path, value of the wrong type). */
 export function applySets(schema: KindSchema, message: Message, sets: SetOverride[]): Problem[] {

@@ -4,19 +4,14 @@
  * without preparing a workspace or starting a tool. Staging is used as a run uses it: no network
  * when the commit is already there.
  */
-import type {JsonObject} from '@bufbuild/protobuf'
-
+import type {CheckProblem, SchemaOrigin} from '../manifest-check.js'
 import type {StagingOptions} from '../staging.js'
-import type {SchemaSource} from './source.js'
 
-import {InvalidInputError, PlantonError} from '../errors.js'
+import {PlantonError} from '../errors.js'
+import {checkAgainstSchema} from '../manifest-check.js'
 import {loadManifest} from '../manifest.js'
+import {readSetFlags} from '../overrides.js'
 import {Staging} from '../staging.js'
-import {checkManifest} from './check.js'
-import {type Problem} from './problems.js'
-import {loadKindSchema} from './schema.js'
-import {parseSetFlags, SetSyntaxError} from './set.js'
-import {checkoutSource, commitSource} from './source.js'
 
 export type ValidateRequest = Omit<StagingOptions, 'onProgress'> & {
   /** the manifest file, `-` for stdin */
@@ -39,63 +34,51 @@ export type ValidateOutcome = {
   apiVersion: string
   kind: string
   name: string
-  /** what the schema was built from */
-  schema: {origin: string; ref?: string; sha?: string; fromCache: boolean}
-  problems: Problem[]
+  /** what the schema was built from; `cached`: the outcome was read back from the cache */
+  schema: {origin: string; ref?: string; sha?: string; cached: boolean}
+  problems: CheckProblem[]
   /** the manifest after --set and defaults, in protobuf JSON form; absent when it does not parse */
-  manifest?: JsonObject
+  manifest?: Record<string, unknown>
 }
 
 /** The schema could not be built, so the manifest cannot be validated. */
 export class SchemaUnavailableError extends PlantonError {}
 
 export async function validateManifestFile(req: ValidateRequest): Promise<ValidateOutcome> {
-  const {manifest: data, source} = await loadManifest(req.file, [], req.stdin)
-  let sets
-  try {
-    sets = parseSetFlags(req.sets ?? [])
-  } catch (error) {
-    if (error instanceof SetSyntaxError) throw new InvalidInputError(error.message, {hint: 'Use --set path=value; see `validate --help` for map keys holding dots.'})
-    throw error
-  }
-
-  let schemaSource: SchemaSource
+  const sets = readSetFlags(req.sets ?? [])
+  const {manifest, data, source} = await loadManifest(req.file, sets, {signal: req.signal, stdin: req.stdin})
+  let origin: SchemaOrigin
   let ref: string | undefined
+  let sha: string | undefined
   if (req.moduleDir) {
-    const found = await checkoutSource(req.moduleDir)
-    if ('ok' in found) throw new SchemaUnavailableError(`cannot validate: ${found.message}`)
-    schemaSource = found
+    origin = {folder: req.moduleDir}
   } else {
     const staging = new Staging({...req, onProgress: req.report})
     const resolved = await staging.resolveForRun(req.moduleVersion)
     ref = resolved.ref
-    schemaSource = commitSource(staging.repository, resolved.sha)
+    sha = resolved.sha
+    origin = {commit: {repo: staging.repository, sha}}
   }
 
-  try {
-    const result = await loadKindSchema({
-      source: schemaSource, apiVersion: data.apiVersion, kind: data.kind, cacheDir: req.paths.cache,
+  const outcome = await checkAgainstSchema({
+    origin, data, sets, validate: req.validate !== false, cacheDir: req.paths.cache,
+  })
+  if (outcome.status === 'unavailable') {
+    throw new SchemaUnavailableError(`cannot validate ${manifest.kind}: ${outcome.message}`, {
+      hint: outcome.reason === 'no-api-proto' ? 'Check apiVersion and kind, and that this module version has the kind.' : undefined,
     })
-    if (!result.ok) {
-      throw new SchemaUnavailableError(`cannot validate ${data.kind}: ${result.message}`, {
-        hint: result.reason === 'no-api-proto' ? 'Check apiVersion and kind, and that this module version has the kind.' : undefined,
-      })
-    }
+  }
 
-    const checked = await checkManifest(result.schema, data, {sets, validate: req.validate})
-    return {
-      valid: checked.valid,
-      source,
-      apiVersion: data.apiVersion,
-      kind: data.kind,
-      name: data.metadata.name,
-      schema: {
-        origin: result.schema.origin, ref, sha: schemaSource.commit, fromCache: result.schema.fromCache,
-      },
-      problems: checked.problems,
-      manifest: checked.manifest,
-    }
-  } finally {
-    await schemaSource.close()
+  return {
+    valid: outcome.valid,
+    source,
+    apiVersion: manifest.apiVersion,
+    kind: manifest.kind,
+    name: manifest.metadata.name,
+    schema: {
+      origin: outcome.schema, ref, sha, cached: outcome.cached,
+    },
+    problems: outcome.problems,
+    manifest: outcome.target,
   }
 }
