@@ -31,6 +31,19 @@ export abstract class PlantonCommand extends Command {
   }
 
   async catch(error: Error & {exitCode?: number}): Promise<unknown> {
+    // --json (oclif's enableJsonFlag): the error is one JSON document on stdout too.
+    if (this.jsonEnabled() && !(error instanceof Errors.ExitError)) {
+      const {oneLine} = await import('../core/display.js')
+      const planton = error instanceof PlantonError ? error : undefined
+      process.exitCode = planton?.exitCode ?? (error as {oclif?: {exit?: number}}).oclif?.exit ?? 1
+      this.logJson({
+        error: {
+          name: error.name, message: oneLine(error.message), hint: planton?.hint, exitCode: process.exitCode,
+        },
+      })
+      return
+    }
+
     if (error instanceof PlantonError) {
       const {lines} = await import('../core/display.js')
       const hint = error.hint ? `\n${error.hint}` : ''

@@ -2,16 +2,13 @@
  * The base of the `staging:*` commands: builds the Staging object for this home and upstream, and
  * runs its work inside a task list (silent with `--json`, which prints one document on stdout).
  */
-import * as Flags from '@oclif/core/flags'
-
 import type {Staging} from '../core/staging.js'
 
 import {PlantonCommand} from './command.js'
 
 export abstract class StagingCommand extends PlantonCommand {
-  static baseFlags = {
-    json: Flags.boolean({summary: 'Print one JSON document on stdout and no progress.'}),
-  }
+  // --json prints one document on stdout (errors too) and no progress.
+  static enableJsonFlag = true
 
   protected async staging(signal?: AbortSignal, onProgress?: (line: string) => void): Promise<Staging> {
     const {Staging} = await import('../core/staging.js')
@@ -30,7 +27,7 @@ export abstract class StagingCommand extends PlantonCommand {
   }
 
   /** Runs `work` as one task titled `title`; its progress lines become the task's output. */
-  protected async withProgress<T>(title: string, json: boolean, work: (staging: Staging, setTitle: (t: string) => void) => Promise<T>): Promise<T> {
+  protected async withProgress<T>(title: string, work: (staging: Staging, setTitle: (t: string) => void) => Promise<T>): Promise<T> {
     const {runTasks} = await import('./progress.js')
     const {SignalTrap, exitCodeForSignal} = await import('../core/signals.js')
     const {oneLine} = await import('../core/display.js')
@@ -52,7 +49,7 @@ export abstract class StagingCommand extends PlantonCommand {
             },
           },
         ],
-        {silent: json},
+        {silent: this.jsonEnabled()},
       )
     } catch (error) {
       if (trap.received) this.exit(exitCodeForSignal(trap.received))
@@ -62,9 +59,5 @@ export abstract class StagingCommand extends PlantonCommand {
     }
 
     return result as T
-  }
-
-  protected printJson(value: unknown): void {
-    process.stdout.write(`${JSON.stringify(value, null, 2)}\n`)
   }
 }

@@ -55,6 +55,18 @@ describe('staging commands', () => {
     expect(up.git('-C', sb.clone, 'for-each-ref', 'refs/heads')).to.equal('')
   })
 
+  it('with --json, success and failure are each one JSON document on stdout, with the exit code', async () => {
+    const sb = sandbox(up)
+    const pulled = await ok(sb, 'staging', 'pull', '--json')
+    expect(JSON.parse(pulled.stdout)).to.include({action: 'cloned'})
+    expect(pulled.stderr, 'no progress with --json').to.not.contain('[STARTED]')
+    const bad = await cli(sb, 'staging', 'checkout', 'no-such-version', '--json')
+    expect(bad.code).to.equal(2)
+    const error = JSON.parse(bad.stdout) as {error: {name: string; message: string; exitCode: number}}
+    expect(error.error).to.include({name: 'InvalidInputError', exitCode: 2})
+    expect(error.error.message).to.contain('no-such-version')
+  })
+
   it('the space form and the alias run the same command', async () => {
     const sb = sandbox(up)
     await ok(sb, 'staging', 'pull')

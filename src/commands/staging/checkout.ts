@@ -22,21 +22,19 @@ The version is resolved in staging first; the upstream is fetched only when it i
     force: Flags.boolean({summary: 'Discard local changes in the staging work tree.'}),
   }
 
-  async run(): Promise<void> {
+  async run(): Promise<unknown> {
     const {args, flags} = await this.parse(StagingCheckout)
     const {validateRef, LATEST} = await import('../../core/refs.js')
     // Bad input is refused before anything is created.
     if (args.version !== LATEST) validateRef(args.version)
-    const result = await this.withProgress(`Select ${args.version}`, flags.json, async (staging, setTitle) => {
+    const result = await this.withProgress(`Select ${args.version}`, async (staging, setTitle) => {
       const r = await staging.checkout(args.version, flags.force)
       const at = `${r.state.ref}${r.state.tag ? ` = ${r.state.tag}` : ''} (${r.state.sha.slice(0, 12)})`
       setTitle(r.action === 'already-selected' ? `Already at ${at}` : `Selected ${at}${r.fetched ? ' (fetched)' : ''}`)
       return r
     })
-    if (flags.json) {
-      this.printJson({
-        action: result.action, ref: result.state.ref, kind: result.state.kind, tag: result.state.tag, sha: result.state.sha, previousRef: result.previous?.ref, fetched: result.fetched,
-      })
+    return {
+      action: result.action, ref: result.state.ref, kind: result.state.kind, tag: result.state.tag, sha: result.state.sha, previousRef: result.previous?.ref, fetched: result.fetched,
     }
   }
 }

@@ -14,7 +14,7 @@ export default class StagingClean extends StagingCommand {
     yes: Flags.boolean({char: 'y', summary: 'Do not ask for confirmation.'}),
   }
 
-  async run(): Promise<void> {
+  async run(): Promise<unknown> {
     const {flags} = await this.parse(StagingClean)
     const {paths} = await this.home()
     if (flags.all && !flags.yes && !(await this.confirm(`Remove the staging clone ${paths.clone}?`))) {
@@ -34,17 +34,16 @@ export default class StagingClean extends StagingCommand {
       await clearOutcomes(paths.cache)
     }
 
-    if (flags.json) {
-      this.printJson({
-        removed: removed.map(w => w.path), skippedRunning: running.map(w => w.path), notOurs: foreign.map(w => w.path), stagingRemoved, cacheBytesFreed: cacheBytes,
-      })
-      return
+    const document = {
+      removed: removed.map(w => w.path), skippedRunning: running.map(w => w.path), notOurs: foreign.map(w => w.path), stagingRemoved, cacheBytesFreed: cacheBytes,
     }
+    if (this.jsonEnabled()) return document
 
     this.log(`Removed ${removed.length} workspace(s)${running.length > 0 ? `; left ${running.length} of runs still going` : ''}.`)
     for (const w of foreign) this.log(`Left ${w.path}: project-planton did not make it.`)
     if (running.length === 0) this.log(`Freed ${formatBytes(cacheBytes)} of cached module exports.`)
     if (flags.all) this.log(stagingRemoved ? `Removed staging ${paths.clone}.` : 'Staging was not cloned.')
+    return document
   }
 
   private async confirm(question: string): Promise<boolean> {

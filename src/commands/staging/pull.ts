@@ -17,9 +17,9 @@ Later pulls fetch branches and tags (tags moved upstream follow). When the selec
     force: Flags.boolean({summary: 'Discard local changes in the staging work tree.'}),
   }
 
-  async run(): Promise<void> {
+  async run(): Promise<unknown> {
     const {flags} = await this.parse(StagingPull)
-    const result = await this.withProgress('Pull staging', flags.json, async (staging, setTitle) => {
+    const result = await this.withProgress('Pull staging', async (staging, setTitle) => {
       const r = await staging.pull(flags.force)
       const at = `${r.state.ref} (${r.state.sha.slice(0, 12)})`
       setTitle(r.action === 'cloned'
@@ -29,15 +29,15 @@ Later pulls fetch branches and tags (tags moved upstream follow). When the selec
           : `Staging up to date at ${at}`))
       return r
     })
-    if (flags.json) {
-      this.printJson({
-        action: result.action, ref: result.state.ref, kind: result.state.kind, sha: result.state.sha, previousSha: result.previousSha, newerReleases: result.newerReleases,
-      })
-      return
+    const document = {
+      action: result.action, ref: result.state.ref, kind: result.state.kind, sha: result.state.sha, previousSha: result.previousSha, newerReleases: result.newerReleases,
     }
+    if (this.jsonEnabled()) return document
 
     if (result.newerReleases.length > 0) {
       this.log(`A newer release exists: ${result.newerReleases[0]} (staging stays at ${result.state.ref}). Switch with: ${this.config.bin} staging checkout ${result.newerReleases[0]}`)
     }
+
+    return document
   }
 }

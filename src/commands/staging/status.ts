@@ -8,8 +8,8 @@ export default class StagingStatus extends StagingCommand {
     {description: 'For scripts', command: '<%= config.bin %> <%= command.id %> --json'},
   ]
 
-  async run(): Promise<void> {
-    const {flags} = await this.parse(StagingStatus)
+  async run(): Promise<unknown> {
+    await this.parse(StagingStatus)
     const staging = await this.staging()
     const {listWorkspaces} = await import('../../core/workspace.js')
     const {formatBytes} = await import('../../core/fsutil.js')
@@ -18,16 +18,14 @@ export default class StagingStatus extends StagingCommand {
     const status = await staging.status()
     const workspaces = (await listWorkspaces(paths.workspaces)).map(w => ({path: w.path, running: w.running, kept: w.kept}))
     const cache = await snapshotStats(paths.cache)
-    if (flags.json) {
-      this.printJson({...status, workspaces, cache})
-      return
-    }
+    const document = {...status, workspaces, cache}
+    if (this.jsonEnabled()) return document
 
     if (!status.exists) {
       this.log(`Staging:     not cloned yet (${status.path})`)
       this.log(`Upstream:    ${status.url}`)
       this.log(`Clone it with: ${this.config.bin} staging pull`)
-      return
+      return document
     }
 
     const lines: Array<[string, string]> = [
@@ -41,8 +39,9 @@ export default class StagingStatus extends StagingCommand {
       ['Cache', `${cache.snapshots} module snapshot(s), ${formatBytes(cache.bytes)}`],
       ['Workspaces', workspaces.length === 0 ? 'none' : `${workspaces.length} (${workspaces.filter(w => w.running).length} running, ${workspaces.filter(w => !w.running).length} left over)`],
     ]
-    if (status.pending) lines.push(['Interrupted', `a checkout of ${status.pending.ref} did not finish; the next staging command completes it`])
+    if (status.pending) lines.push(['Interrupted', `a checkout of ${status.pending.ref} was cut short; the next command finishes it (or gives it up if git refuses, keeping ${status.ref ?? 'the selected version'})`])
     for (const [k, v] of lines) this.log(`${`${k}:`.padEnd(13)}${v}`)
     for (const w of workspaces.filter(w => !w.running)) this.log(`  ${w.path}${w.kept ? ' (kept with --no-cleanup)' : ''}`)
+    return document
   }
 }
