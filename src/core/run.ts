@@ -17,6 +17,9 @@ import {InvalidInputError} from './errors.js'
 import {gitEnvironment, GitRepository} from './git.js'
 import {executePulumi, executeTofu} from './iac/execute.js'
 import {type PulumiFlags, type PulumiOp} from './iac/pulumi.js'
+import {
+  checkPlanFits, planOrigin, type PlanRecord, readPlanRecord,
+} from './iac/saved-plan.js'
 import {checkTofuFlags, type TofuFlags, type TofuOp} from './iac/tofu.js'
 import {label, LABELS} from './labels.js'
 import {checkAgainstSchema, problemLine, type SchemaOrigin} from './manifest-check.js'
@@ -53,6 +56,8 @@ export type RunOptions = {
   module: {dir?: string; local?: boolean; version?: string; fullTree?: boolean; staging?: boolean}
   /** `validate: false`: skip the buf.validate rules (`--no-validate`); `strict`: refuse a run whose schema cannot be built */
   schema: {validate: boolean; strict: boolean}
+  /** arguments after `--`, passed to the tool's operation unchanged */
+  extraArgs: string[]
   /** keep the workspace (`--no-cleanup`) */
   keep: boolean
   kubeContext?: string
@@ -97,6 +102,10 @@ type Checked = {
   stateDir?: string
   /** `--module-dir`, or the current directory when it is a module for the tool */
   moduleDir?: string
+  /** tofu: the flags with their paths made absolute, and the arguments after `--` */
+  tofu?: TofuFlags
+  /** tofu apply --plan: what the saved plan was made from */
+  savedPlan?: PlanRecord
 }
 
 /**
@@ -139,6 +148,7 @@ export async function runManifest(opts: RunOptions, ui: RunUi): Promise<number> 
     }
     const from = checked.moduleDir ? 'module folder' : (opts.module.local ? 'local checkout' : 'staging')
     request.module = await ui.step(`Resolve the module (${from})`, async step => resolveModule({...request, report: line => step.output(line)}))
+    if (checked.savedPlan) checkPlanFits(checked.tofu!.planFile!, checked.savedPlan, {stack: checked.stackId, module: request.module})
     const inputs = await ui.step('Check the manifest against its schema', async step => checkInputs(opts, {
       loaded, sets, module: request.module!, tool: checked.route.tool,
     }, step, ui))
@@ -150,7 +160,7 @@ export async function runManifest(opts: RunOptions, ui: RunUi): Promise<number> 
     // A signal that came while files were being written must not start the tool.
     if (trap.received) return exitCodeForSignal(trap.received)
     code = await execute(opts, {
-      manifest, inputs, checked, workspace: prepared, trap, ui,
+      manifest, inputs, checked, module: request.module, workspace: prepared, trap, ui,
     })
   } catch (error) {
     if (!trap.received) throw error
@@ -225,8 +235,18 @@ async function check(opts: RunOptions, manifest: Manifest, ui: RunUi): Promise<C
 
   checkTofuFlags(manifest, opts.tofu)
   const stackId = tofuStackId(manifest)
+  const out = opts.tofu.out ? path.resolve(opts.cwd, opts.tofu.out) : undefined
+  const planFile = opts.tofu.planFile ? path.resolve(opts.cwd, opts.tofu.planFile) : undefined
   return {
-    route, stackId, providers, moduleDir, stateDir: await stackStateDir(opts.paths.tofuState, stackId),
+    route,
+    stackId,
+    providers,
+    moduleDir,
+    stateDir: await stackStateDir(opts.paths.tofuState, stackId),
+    tofu: {
+      ...opts.tofu, out, planFile, extraArgs: opts.extraArgs,
+    },
+    savedPlan: planFile ? await readPlanRecord(planFile) : undefined,
   }
 }
 
@@ -277,7 +297,9 @@ async function askProvisioner(manifest: Manifest, ui: RunUi): Promise<string> {
 
 async function execute(
   opts: RunOptions,
-  {manifest, inputs, checked, workspace, trap, ui}: {manifest: Manifest; inputs: ToolInputs; checked: Checked; workspace: PreparedRun; trap: SignalTrap; ui: RunUi},
+  {
+    manifest, inputs, checked, module, workspace, trap, ui,
+  }: {manifest: Manifest; inputs: ToolInputs; checked: Checked; module: ModuleSource; workspace: PreparedRun; trap: SignalTrap; ui: RunUi},
 ): Promise<number> {
   const common = {
     manifest,
@@ -291,7 +313,7 @@ async function execute(
   }
   if (checked.route.tool === 'pulumi') {
     return executePulumi({
-      ...common, op: checked.route.op as PulumiOp, fqdn: checked.stackId, flags: opts.pulumi,
+      ...common, op: checked.route.op as PulumiOp, fqdn: checked.stackId, flags: opts.pulumi, extraArgs: opts.extraArgs,
     })
   }
 
@@ -299,7 +321,8 @@ async function execute(
     ...common,
     op: checked.route.op as TofuOp,
     binary: checked.route.binary === 'terraform' ? 'terraform' : 'tofu',
-    flags: opts.tofu,
+    flags: checked.tofu!,
+    planOrigin: {...planOrigin(module), stack: checked.stackId},
     stateDir: checked.stateDir!,
     pluginCacheDir: opts.paths.pluginCache,
   })

@@ -20,8 +20,9 @@ import {recordToolPid} from '../workspace.js'
 import {
   alignProjectName, isAlreadyExists, pulumiArgs, type PulumiFlags, type PulumiOp, writeStackInput,
 } from './pulumi.js'
+import {keepPlan, type PlanRecord} from './saved-plan.js'
 import {
-  makePrivateState, prepareTofu, type TofuFlags, type TofuOp,
+  makePrivateState, planPath, prepareTofu, type TofuFlags, type TofuOp,
 } from './tofu.js'
 
 type Common = {
@@ -38,10 +39,18 @@ type Common = {
   announce: (line: string) => void
 }
 
-export type PulumiExecution = Common & {op: PulumiOp; fqdn: string; flags: PulumiFlags}
+export type PulumiExecution = Common & {
+  op: PulumiOp
+  fqdn: string
+  flags: PulumiFlags
+  /** arguments after `--`, passed to pulumi unchanged */
+  extraArgs?: string[]
+}
 
 export type TofuExecution = Common & {
   op: TofuOp
+  /** plan --out: what the kept plan's record says it was made from */
+  planOrigin?: Omit<PlanRecord, 'createdAt' | 'format'>
   binary: 'terraform' | 'tofu'
   flags: TofuFlags
   stateDir: string
@@ -57,7 +66,7 @@ export async function executePulumi(run: PulumiExecution): Promise<number> {
   if (run.kubeContext) env.KUBE_CTX = run.kubeContext
   // Staging workspaces build against the repository's root go.mod; a go.work must not interfere.
   if (ws.source === 'staging') env.GOWORK = 'off'
-  const args = pulumiArgs(run.op, run.fqdn, run.flags)
+  const args = [...pulumiArgs(run.op, run.fqdn, run.flags), ...(run.extraArgs ?? [])]
   run.announce(`Handing off to pulumi: pulumi ${args.join(' ')}  (in ${ws.moduleDir})`)
   const {code, stderr} = await runRecorded({
     bin, args, cwd: ws.moduleDir, env, trap: run.trap, captureStderr: run.op === 'init', onStart: pid => noteToolPid(ws, pid),
@@ -95,6 +104,11 @@ export async function executeTofu(run: TofuExecution): Promise<number> {
         bin, args: noColor ? [...args, '-no-color'] : args, cwd: ws.moduleDir, env, trap: run.trap, onStart: pid => noteToolPid(ws, pid),
       })
       if (code !== 0 || run.trap.received) return code
+    }
+
+    if (run.op === 'plan' && run.flags.out && run.planOrigin) {
+      await keepPlan(planPath(ws.privateDir), run.flags.out, run.planOrigin)
+      run.announce(`Saved the plan to ${run.flags.out}; apply it with: project-planton tofu apply -f <manifest> --plan ${run.flags.out}`)
     }
 
     return 0
