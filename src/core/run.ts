@@ -15,7 +15,7 @@ import type {SetOverride} from './overrides.js'
 import {type CredentialFiles, loadCredentials, type ProviderConfig} from './credentials.js'
 import {InvalidInputError} from './errors.js'
 import {gitEnvironment, GitRepository} from './git.js'
-import {executePulumi, executeTofu} from './iac/execute.js'
+import {executePulumi, executeTofu, type ToolInputs} from './iac/execute.js'
 import {type PulumiFlags, type PulumiOp} from './iac/pulumi.js'
 import {
   checkPlanFits, planOrigin, type PlanRecord, readPlanRecord,
@@ -107,12 +107,6 @@ type Checked = {
   /** tofu apply --plan: what the saved plan was made from */
   savedPlan?: PlanRecord
 }
-
-/**
- * What the tool gets: the manifest as checked against its schema (protojson for Pulumi, the Go
- * CLI's snake_case variables for tofu), or, when no schema could be built, the manifest as read.
- */
-export type ToolInputs = {manifest: Manifest; target?: Record<string, unknown>; variables?: Record<string, unknown>}
 
 export async function runManifest(opts: RunOptions, ui: RunUi): Promise<number> {
   const trap = new SignalTrap().install()

@@ -6,7 +6,6 @@ import {mkdir} from 'node:fs/promises'
 
 import type {Manifest} from '../manifest.js'
 import type {PreparedRun} from '../prepare.js'
-import type {ToolInputs} from '../run.js'
 import type {SignalTrap} from '../signals.js'
 
 import {credentialEnv, kubeconfigOf, type ProviderConfig} from '../credentials.js'
@@ -25,6 +24,11 @@ import {
   makePrivateState, planPath, prepareTofu, type TofuFlags, type TofuOp,
 } from './tofu.js'
 
+/**
+ * What the tool gets: the manifest as checked against its schema (protojson for Pulumi, the Go
+ * CLI's snake_case variables for tofu), or, when no schema could be built, the manifest as read.
+ */
+export type ToolInputs = {manifest: Manifest; target?: Record<string, unknown>; variables?: Record<string, unknown>}
 type Common = {
   manifest: Manifest
   /** what the tool gets from the manifest (see run.ts) */
