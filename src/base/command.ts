@@ -4,13 +4,26 @@
  */
 import {Command} from '@oclif/core/command'
 import * as Errors from '@oclif/core/errors'
+import {readFileSync} from 'node:fs'
 
 import type {HomePaths} from '../core/home.js'
 import type {LockOwner} from '../core/lock.js'
 
 import {PlantonError} from '../core/errors.js'
 
+let ownVersion: string | undefined
+
 export abstract class PlantonCommand extends Command {
+  /**
+   * This package's own version (from its package.json). Inside a host oclif CLI that installed us
+   * as a plugin, `this.config.version` is the host's version, not ours.
+   */
+  protected cliVersion(): string {
+    // dist/base/command.js and src/base/command.ts are both two levels below the package root.
+    ownVersion ??= (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {version: string}).version
+    return ownVersion
+  }
+
   protected async home(): Promise<{paths: HomePaths; url: string}> {
     const {homePaths, resolveHome, resolveRepoUrl} = await import('../core/home.js')
     return {paths: homePaths(resolveHome()), url: resolveRepoUrl()}

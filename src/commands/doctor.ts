@@ -27,7 +27,7 @@ Each problem comes with what to do. The exit code is 0 when no check is an error
     const {formatReport, runDoctor} = await import('../core/doctor.js')
     const {paths, url} = await this.home()
     const report = await runDoctor({
-      paths, url, cliVersion: this.config.version, bin: this.config.bin,
+      paths, url, cliVersion: this.cliVersion(), bin: this.config.bin,
     })
     if (flags.json) {
       process.stdout.write(`${JSON.stringify(report, null, 2)}\n`)
