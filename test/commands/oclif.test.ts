@@ -33,6 +33,28 @@ describe('commands in-process', () => {
     for (const word of ['staging', 'pulumi', 'tofu', 'apply', 'plan', 'destroy', 'refresh', 'init']) expect(stdout).to.contain(word)
   })
 
+  it('keeps the aliases working but out of the command lists; the help of each command names its alias', async () => {
+    const aliases = {
+      checkout: 'staging:checkout', pull: 'staging:pull', 'modules-version': 'staging:status', preview: 'plan', delete: 'destroy', 'pulumi:up': 'pulumi:update', 'pulumi:rm': 'pulumi:delete',
+    }
+    const root = await runCommand(['--help'], {root: ROOT})
+    const pulumi = await runCommand(['pulumi', '--help'], {root: ROOT})
+    const listed = `${root.stdout}\n${pulumi.stdout}`
+    for (const [alias, id] of Object.entries(aliases)) {
+      const words = alias.replace(':', ' ')
+      expect(listed, alias).to.not.match(new RegExp(`^ {2}${words} `, 'm'))
+      const help = await runCommand([id, '--help'], {root: ROOT})
+      expect(help.stdout, id).to.contain(`Also available as \`project-planton ${words}\`.`)
+      // The alias still names the command (its help is the command's).
+      const viaAlias = await runCommand([...words.split(' '), '--help'], {root: ROOT})
+      expect(viaAlias.stdout.split('\n')[0], alias).to.equal(help.stdout.split('\n')[0])
+      expect(viaAlias.stdout, alias).to.contain(`$ project-planton ${words} `)
+    }
+
+    expect(root.stdout).to.match(/^ {2}destroy /m)
+    expect(pulumi.stdout).to.match(/^ {2}pulumi update /m)
+  })
+
   it('answers --version in the same words as oclif, without loading it', async () => {
     const config = await Config.load(ROOT)
     const r = await runCli(['--version'], {env: sandbox().env})
@@ -44,7 +66,7 @@ describe('commands in-process', () => {
     const {stdout} = await runCommand(['staging:checkout', '--help'], {root: ROOT})
     expect(stdout).to.contain('checkout v0.2.1')
     expect(stdout).to.contain('latest')
-    expect(stdout).to.contain('ALIASES')
+    expect(stdout).to.contain('Also available as `project-planton checkout`.')
     const tofu = await runCommand(['tofu:apply', '--help'], {root: ROOT})
     for (const flag of ['--manifest', '--set', '--module-dir', '--module-version', '--no-cleanup', '--auto-approve', '--provider-config']) expect(tofu.stdout).to.contain(flag)
     // The reference CLI's per-provider flags still work (see the e2e tests) but are not listed.
