@@ -35,15 +35,36 @@ export abstract class PlantonCommand extends Command {
     this.logToStderr(`Waiting for the staging lock held by ${describeOwner(owner)}…`)
   }
 
+  /**
+   * Ends the command with `code`, the message (if any) already printed. In a host CLI, the oclif
+   * core these commands import can be another copy than the host's (a linked plugin, or
+   * versions npm did not dedupe): the host's error handler would not recognise our ExitError and
+   * would print "EEXIT: 2" after our message. skipOclifErrorHandling keeps it quiet in any copy.
+   */
+  exit(code = 0): never {
+    const error = new Errors.ExitError(code)
+    error.skipOclifErrorHandling = true
+    throw error
+  }
+
   protected commandLine(): string {
     return `${this.config.bin} ${this.id ?? ''}`.trim()
   }
 
   async catch(error: Error & {exitCode?: number}): Promise<unknown> {
+    if (isParseError(error)) {
+      // oclif's own handler would print the whole help after the error: the error gets lost in it.
+      const {toConfiguredId} = await import('@oclif/core/util/ids')
+      const message = await this.parseErrorMessage(error)
+      const help = `See \`${`${this.config.bin} ${toConfiguredId(this.id ?? '', this.config)}`.trim()} --help\`.`
+      this.logToStderr(`Error: ${message}${message.includes('\n') ? '\n' : ' '}${help}`)
+      this.exit(error.oclif?.exit ?? 2)
+    }
+
     if (error instanceof PlantonError) {
       const hint = error.hint ? `\n${error.hint}` : ''
       this.logToStderr(`Error: ${error.message}${hint}`)
-      throw new Errors.ExitError(error.exitCode)
+      this.exit(error.exitCode)
     }
 
     // A full or read-only disk while writing under the home: Node's message does not say where or what to do.
@@ -55,9 +76,30 @@ export abstract class PlantonCommand extends Command {
       this.logToStderr(code === 'EROFS'
         ? 'Make that folder writable, or set PROJECT_PLANTON_HOME to a writable folder.'
         : 'Free some space (`project-planton staging clean` removes workspaces left behind), or set PROJECT_PLANTON_HOME to a bigger disk.')
-      throw new Errors.ExitError(1)
+      this.exit(1)
     }
 
     return super.catch(error)
   }
+
+  /** The parser's message without its "See more help" line; for an unknown flag, the closest one. */
+  private async parseErrorMessage(error: ParseError): Promise<string> {
+    const message = error.message.replace(/\n?See more help with --help$/, '').trim()
+    const unknown = error.flags?.filter(f => f.startsWith('--')) ?? []
+    if (unknown.length === 0) return /[.?!:]$/.test(message) ? message : `${message}.`
+    const {closest} = await import('../core/suggest.js')
+    const ctor = this.constructor as typeof Command
+    const known = Object.entries({...ctor.baseFlags, ...ctor.flags})
+    .filter(([, flag]) => !flag.hidden)
+    .flatMap(([name, flag]) => [name, ...(flag.aliases ?? [])].map(n => `--${n}`))
+    const suggestions = unknown.map(f => closest(f.split('=')[0], known)).filter(Boolean)
+    return `${message}.${suggestions.length > 0 ? ` Did you mean ${suggestions.join(', ')}?` : ''}`
+  }
+}
+
+/** The parser's errors (not exported by @oclif/core's subpaths): a CLIError with the parse output. */
+type ParseError = Errors.CLIError & {parse: unknown; showHelp: boolean; flags?: string[]}
+
+function isParseError(error: Error): error is ParseError {
+  return error instanceof Errors.CLIError && 'parse' in error && 'showHelp' in error
 }

@@ -92,8 +92,9 @@ describe('commands in-process', () => {
   })
 
   it('requires a manifest for IaC commands', async () => {
-    const {error} = await runCommand(['tofu:plan'], {root: ROOT})
-    expect(error?.message).to.match(/Missing required flag manifest/)
+    const {error, stderr} = await runCommand(['tofu:plan'], {root: ROOT})
+    expect(error?.oclif?.exit).to.equal(2)
+    expect(stderr).to.match(/Missing required flag manifest/)
   })
 
   it('prepares and tears down a workspace through the staging hooks', async () => {

@@ -117,6 +117,10 @@ describe('e2e: project-planton as a plugin of another oclif CLI', function () {
     expect(status.stderr, 'nothing but the JSON document').to.equal('')
     const colon = await pphost(['staging:status', '--json'], env)
     expect(colon.code, colon.stderr).to.equal(0)
+    // Our commands answer a bad flag in one line, in the host's words.
+    const typo = await pphost(['staging', 'pull', '--forse'], env)
+    expect(typo.code).to.equal(2)
+    expect(typo.stderr).to.equal('Error: Nonexistent flag: --forse. Did you mean --force? See `pphost staging pull --help`.\n')
     // Only our commands and hooks joined the host: the rest behaves as before.
     await expectHostBehaviour(env)
 

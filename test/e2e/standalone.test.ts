@@ -79,4 +79,22 @@ describe('e2e: the standalone CLI', () => {
     const r = await cli.done
     expect(r.code).to.equal(127)
   })
+
+  it('a bad flag or argument: the error in one place, the closest flag, where to get help; no help page', async () => {
+    const {env} = sandbox()
+    const typo = await runCli(['tofu', 'destroy', '-f', 'x.yaml', '--auto-aprove'], {env})
+    expect(typo.code).to.equal(2)
+    expect(typo.stdout).to.equal('')
+    expect(typo.stderr).to.equal('Error: Nonexistent flag: --auto-aprove. Did you mean --auto-approve? See `project-planton tofu destroy --help`.\n')
+    const two = await runCli(['plan', '--modul-version=v1', '-f', 'x.yaml', '--xyz'], {env})
+    expect(two.stderr).to.equal('Error: Nonexistent flags: --modul-version=v1, --xyz. Did you mean --module-version? See `project-planton plan --help`.\n')
+    const missing = await runCli(['tofu', 'plan'], {env})
+    expect(missing.code).to.equal(2)
+    expect(missing.stderr).to.include('Missing required flag manifest')
+    expect(missing.stderr).to.match(/See `project-planton tofu plan --help`\.\n$/)
+    const choice = await runCli(['tofu', 'init', '-f', 'x.yaml', '--backend-type', 'ftp'], {env})
+    expect(choice.code).to.equal(2)
+    expect(choice.stderr).to.equal('Error: Expected --backend-type=ftp to be one of: local, s3, gcs, azurerm. See `project-planton tofu init --help`.\n')
+    for (const r of [typo, two, missing, choice]) expect(r.stderr + r.stdout).to.not.match(/USAGE|FLAGS|See more help/)
+  })
 })
