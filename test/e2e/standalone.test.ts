@@ -1,16 +1,20 @@
 // The standalone `project-planton` command (bin/run.js), beyond what a host CLI gets from us: help and
 // version flags, the `version` command, the not-found suggestion, the standalone plugins.
 import {expect} from 'chai'
-import {readFileSync} from 'node:fs'
+import {readFileSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 
 import {
   onPath, ROOT, runCli, sandbox, startCli,
 } from '../support/cli.js'
-import {removeTempDirs} from '../support/upstream.js'
+import {manifestYaml, removeTempDirs} from '../support/upstream.js'
 
 const PACKAGE = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {name: string; version: string}
 const USER_AGENT = `${PACKAGE.name}/${PACKAGE.version} ${process.platform}-${process.arch} node-${process.version}`
+
+function count(text: string, part: string): number {
+  return text.split(part).length - 1
+}
 
 describe('e2e: the standalone CLI', () => {
   after(() => removeTempDirs())
@@ -96,5 +100,21 @@ describe('e2e: the standalone CLI', () => {
     expect(choice.code).to.equal(2)
     expect(choice.stderr).to.equal('Error: Expected --backend-type=ftp to be one of: local, s3, gcs, azurerm. See `project-planton tofu init --help`.\n')
     for (const r of [typo, two, missing, choice]) expect(r.stderr + r.stdout).to.not.match(/USAGE|FLAGS|See more help/)
+  })
+
+  it('plain output (no terminal): a failed step is marked, and its error printed once', async () => {
+    const {env, home} = sandbox('file:///nonexistent/upstream.git')
+    const pull = await runCli(['staging', 'pull'], {env})
+    expect(pull.code).to.equal(1)
+    expect(pull.stderr).to.include('[FAILED] Pull staging\n')
+    expect(count(pull.stderr, 'does not appear to be a git repository'), pull.stderr).to.equal(1)
+    expect(pull.stderr).to.include('Error: could not clone file:///nonexistent/upstream.git')
+
+    const manifest = path.join(home, 'redis.yaml')
+    writeFileSync(manifest, manifestYaml({labels: {'project-planton.org/provisioner': 'tofu'}}))
+    const plan = await runCli(['tofu', 'plan', '-f', manifest], {env})
+    expect(plan.code).to.equal(1)
+    expect(plan.stderr).to.match(/\[FAILED\] Prepare workspace \(staging\)\n/)
+    expect(count(plan.stderr, 'does not appear to be a git repository'), plan.stderr).to.equal(1)
   })
 })
