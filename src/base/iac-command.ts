@@ -17,6 +17,7 @@ export type IacTarget = RunTarget
 
 type Flags = Interfaces.InferredFlags<typeof IacCommand.baseFlags> & {
   stack?: string
+  'full-tree'?: boolean
   yes?: boolean
   diff?: boolean
   force?: boolean

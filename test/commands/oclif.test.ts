@@ -55,6 +55,22 @@ describe('commands in-process', () => {
     expect(pulumi.stdout).to.match(/^ {2}pulumi update /m)
   })
 
+  it('help is accurate: --full-tree only where Pulumi can run, --auto-approve says what it skips', async () => {
+    const config = await Config.load(ROOT)
+    const iac = config.commands.filter(c => !c.hidden && /^(pulumi|tofu):|^(apply|plan|destroy|refresh|init)$/.test(c.id))
+    expect(iac.length).to.equal(17)
+    for (const command of iac) {
+      const {stdout} = await runCommand([command.id, '--help'], {root: ROOT})
+      expect(stdout.includes('--full-tree'), command.id).to.equal(!command.id.startsWith('tofu:'))
+    }
+
+    const {error, stderr} = await runCommand(['tofu:plan', '-f', 'x.yaml', '--full-tree'], {root: ROOT})
+    expect(error?.oclif?.exit).to.equal(2)
+    expect(stderr).to.contain('Nonexistent flag: --full-tree')
+    expect((await runCommand(['tofu:destroy', '--help'], {root: ROOT})).stdout).to.match(/--auto-approve +Destroy without asking/)
+    expect((await runCommand(['tofu:apply', '--help'], {root: ROOT})).stdout).to.match(/--auto-approve +Apply without asking/)
+  })
+
   it('answers --version in the same words as oclif, without loading it', async () => {
     const config = await Config.load(ROOT)
     const r = await runCli(['--version'], {env: sandbox().env})
