@@ -11,6 +11,10 @@ const argv = process.argv.slice(2)
 // shell prompts call it often, and loading oclif would triple its cost.
 if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-v')) {
   process.stdout.write(`${pjson.name}/${pjson.version} ${process.platform}-${process.arch} node-${process.version}\n`)
+} else if (argv[0] === '__complete') {
+  // What the shell completion functions run on every <TAB>: answered without loading oclif.
+  const [{complete}, {standalonePjson}] = await Promise.all([import('../dist/base/complete.js'), import('./standalone.js')])
+  await complete(argv.slice(1), {root, pjson: standalonePjson(pjson)})
 } else {
   // The commands import @oclif/core by subpath, never its index: the index checks the Node.js
   // version with semver, which costs more than the rest of a warm run's own work. The same check,

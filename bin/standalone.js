@@ -25,6 +25,8 @@ export function standalonePjson(pjson) {
         // A mistyped command: the closest one, also without a terminal (the not-found prompt at one).
         // eslint-disable-next-line camelcase
         command_not_found: './dist/hooks/standalone/not-found.js',
+        // After `autocomplete` (plugin-autocomplete) has written its completion functions: ours instead.
+        postrun: './dist/hooks/standalone/completion-files.js',
       },
     },
   }
