@@ -37,7 +37,10 @@ type Manifest = {version: string; commands: Record<string, ManifestCommand>}
 
 /** The table of the CLI rooted at `root` with package.json `pjson` (the standalone's, plugins included). */
 export async function commandTable(root: string, pjson: PackageJson): Promise<CommandTable> {
-  const table = (await fromManifests(root, pjson)) ?? (await fromOclif(root, pjson))
+  const {debug} = await import('../core/log.js')
+  let table = await fromManifests(root, pjson)
+  debug('completion: commands from %s', table ? 'the oclif manifests' : 'oclif (no manifests)')
+  table ??= await fromOclif(root, pjson)
   // Summaries are help templates; the only variable they use is the CLI's name.
   for (const c of table.commands) c.summary = c.summary?.replaceAll('<%= config.bin %>', pjson.oclif.bin ?? pjson.name)
   return table

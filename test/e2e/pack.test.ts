@@ -123,6 +123,15 @@ describe('e2e: npm pack, install the tarball, run it', function () {
     expect(pull.code, pull.stderr).to.equal(0)
     expect(JSON.parse(pull.stdout)).to.include({action: 'cloned'})
     expect(existsSync(path.join(sb.clone, '.git'))).to.equal(true)
+
+    // Shell completion as installed answers from the oclif manifests, without loading oclif.
+    const bin = path.join(consumer, 'node_modules', '.bin', PACKAGE.name)
+    const complete = await runProgram(bin, ['__complete', 'staging', 'checkout', 'v0.'], {cwd: consumer, env: {...env, DEBUG: 'project-planton'}})
+    expect(complete.code, complete.stderr).to.equal(0)
+    expect(complete.stderr).to.include('completion: commands from the oclif manifests')
+    expect(complete.stdout).to.match(/^nosort\nv0.2.0\nv0.1.0\nv0.2.0-terraform/)
+    const commands = await runProgram(bin, ['__complete', ''], {cwd: consumer, env})
+    expect(commands.stdout.split('\n').map(l => l.split('\t')[0])).to.include.members(['staging', 'tofu', 'apply', 'autocomplete', 'version', 'help'])
   })
 
   it('installs silently into a host CLI with `plugins install`, and its commands run there', async function () {
