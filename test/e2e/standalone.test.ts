@@ -64,6 +64,8 @@ describe('e2e: the standalone CLI', () => {
     expect(typo.stderr.trim()).to.equal('Error: "stagin pull" is not a project-planton command. Did you mean "project-planton staging pull"? See `project-planton --help` for the list.')
     const alias = await runCli(['chekout', 'v1'], {env})
     expect(alias.stderr).to.include('Did you mean "project-planton checkout v1"?')
+    const topic = await runCli(['stagin'], {env})
+    expect(topic.stderr).to.include('Did you mean "project-planton staging"?')
     // Nothing close: no guess.
     const far = await runCli(['foo'], {env})
     expect(far.code).to.equal(127)

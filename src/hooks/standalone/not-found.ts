@@ -13,7 +13,10 @@ const hook: Hook<'command_not_found'> = async function (opts) {
 
   const [{closest}, {toConfiguredId}] = await Promise.all([import('../../core/suggest.js'), import('@oclif/core/util/ids')])
   const {config} = opts
-  const known = config.commands.filter(c => !c.hidden).flatMap(c => [c.id, ...c.aliases, ...(c.hiddenAliases ?? [])])
+  const known = [
+    ...config.commands.filter(c => !c.hidden).flatMap(c => [c.id, ...c.aliases, ...(c.hiddenAliases ?? [])]),
+    ...config.topics.filter(t => !t.hidden).map(t => t.name),
+  ]
   const typed = toConfiguredId(opts.id, config)
   // oclif joins the leading words into the id (`chekout v1` → chekout:v1): the command may be a
   // prefix of it, and the words after it are its arguments.
