@@ -507,10 +507,14 @@ function loadedPackages(cliPath: string, args: string[], env?: NodeJS.ProcessEnv
   return [...pkgs].sort()
 }
 
-/** Row 6: `--version` (and `--help`) against `node -e 0`, without and with an oclif manifest. */
+/** What the shell completion functions run on a <TAB> after `staging checkout `. */
+const COMPLETE_VERSIONS = ['__complete', 'staging', 'checkout', '']
+
+/** Row 6: `--version` (and `--help`, a completion <TAB>) against `node -e 0`, without and with an oclif manifest. */
 async function measureStartup(): Promise<void> {
   const withManifest = INSTALLED
   const env = {...baseEnv, HOME: userHome}
+  const warmEnv = cliEnv(path.join(tmp, 'home-1x'), upstream.url)
   const s: Series = {}
   log(`Start-up: ${ROUNDS.startup} rounds…`)
   for (let r = 0; r < ROUNDS.startup; r++) {
@@ -521,6 +525,9 @@ async function measureStartup(): Promise<void> {
       add(s, 'version-m', await timeChild(process.execPath, [withManifest, '--version'], {env}))
       add(s, 'help-m', await timeChild(process.execPath, [withManifest, '--help'], {env}))
     }
+
+    // What a <TAB> after `staging checkout ` costs: the versions of a warm staging (~130 tags).
+    add(s, 'complete', await timeChild(process.execPath, [RUN_CLI, ...COMPLETE_VERSIONS], {env: warmEnv}))
   }
 
   const node = median(s.node)
@@ -537,9 +544,16 @@ async function measureStartup(): Promise<void> {
     id: '6d', what: '`--help` with oclif.manifest.json', ours: median(s['help-m']), base: node, baseName: 'node -e 0', kind: 'cost',
   })
 
+  rows.push({
+    id: '6f', what: `shell completion of the versions in staging (\`${COMPLETE_VERSIONS.join(' ')}''\`, ${upstream.tags} tags${INSTALLED ? '' : ', no oclif manifest'})`, ours: median(s.complete), base: node, baseName: 'node -e 0', kind: 'cost', goal: 2.2,
+  })
+
   const checks: Array<{what: string; args: string[]; env?: NodeJS.ProcessEnv; none: string[]}> = [
     {what: '`--version`', args: ['--version'], none: ['listr2', 'simple-git', 'yaml', '@bufbuild/protobuf', '@bufbuild/protovalidate']},
     {what: '`--help`', args: ['--help'], none: ['listr2', 'simple-git', 'yaml', '@bufbuild/protobuf', '@bufbuild/protovalidate']},
+    {
+      what: 'a completion <TAB>', args: COMPLETE_VERSIONS, env: warmEnv, none: ['@oclif/core', 'listr2', 'simple-git', 'yaml', '@bufbuild/protobuf', '@bufbuild/protovalidate'],
+    },
     // A warm run starts no git and takes no lock; semver is what @oclif/core's index would load.
     {
       what: 'warm `tofu:plan`', args: cliArgs(tofu).slice(1), env: cliEnv(path.join(tmp, 'home-1x'), upstream.url), none: ['proper-lockfile', 'semver', 'simple-git'],

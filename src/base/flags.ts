@@ -49,10 +49,6 @@ export const sharedFlags = {
     helpGroup: 'MODULE',
     summary: "Run this module version (tag, branch, SHA or latest) for this run only; staging's selected version is unchanged.",
   }),
-  'full-tree': Flags.boolean({
-    helpGroup: 'MODULE',
-    summary: "Pulumi: give the run the whole repository tree instead of the module's Go import closure.",
-  }),
   staging: Flags.boolean({
     helpGroup: 'MODULE',
     summary: 'Use the module from staging even when the current directory is a module folder (which is used by default, as in the Go CLI).',
@@ -83,9 +79,14 @@ export const sharedFlags = {
   ...legacyProviderFlags,
 }
 
+// Every command that can run Pulumi (the pulumi:* and the unified ones) has these; tofu:* do not.
 export const pulumiStackFlag = {
   stack: Flags.string({
     summary: 'Pulumi stack <org>/<project>/<stack>, used when the manifest has no pulumi.project-planton.org stack labels.',
+  }),
+  'full-tree': Flags.boolean({
+    helpGroup: 'MODULE',
+    summary: "Pulumi: give the run the whole repository tree instead of the module's Go import closure.",
   }),
 }
 

@@ -18,6 +18,7 @@ export type IacTarget = RunTarget
 
 type Flags = Interfaces.InferredFlags<typeof IacCommand.baseFlags> & {
   stack?: string
+  'full-tree'?: boolean
   yes?: boolean
   diff?: boolean
   force?: boolean
@@ -91,7 +92,7 @@ export abstract class IacCommand extends PlantonCommand {
       },
       paths,
       url,
-      cliVersion: this.config.version,
+      cliVersion: this.cliVersion(),
       command: this.commandLine(),
       env: process.env,
       cwd: process.cwd(),

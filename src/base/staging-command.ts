@@ -16,7 +16,7 @@ export abstract class StagingCommand extends PlantonCommand {
     return new Staging({
       paths,
       url,
-      cliVersion: this.config.version,
+      cliVersion: this.cliVersion(),
       command: this.commandLine(),
       signal,
       onProgress,

@@ -24,7 +24,7 @@ Each problem comes with what to do. The exit code is 0 when no check is an error
     const {formatReport, runDoctor} = await import('../core/doctor.js')
     const {paths, url} = await this.home({check: false})
     const report = await runDoctor({
-      paths, url, cliVersion: this.config.version, bin: this.config.bin,
+      paths, url, cliVersion: this.cliVersion(), bin: this.config.bin,
     })
     if (this.jsonEnabled()) {
       // Not this.exit(): oclif would print the exit as a second, error document.

@@ -1,8 +1,9 @@
 import {StagingCommand} from '../../base/staging-command.js'
 
 export default class StagingStatus extends StagingCommand {
-  static aliases = ['modules-version']
+  static hiddenAliases = ['modules-version']
   static summary = 'Show where staging is, which version it holds, and what runs left behind.'
+  static description = 'Also available as `<%= config.bin %> modules-version`.'
   static examples = [
     {description: 'Human-readable status', command: '<%= config.bin %> <%= command.id %>'},
     {description: 'For scripts', command: '<%= config.bin %> <%= command.id %> --json'},
