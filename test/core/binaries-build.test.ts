@@ -124,10 +124,14 @@ function startChild(request: string, env: NodeJS.ProcessEnv): {pid: number; done
   return {pid: child.pid!, done, stderr: () => stderr}
 }
 
-async function runChild(request: string, env: NodeJS.ProcessEnv): Promise<ModuleBinary> {
-  const res = await startChild(request, env).done
+async function resultOf(done: Promise<Child>): Promise<ModuleBinary> {
+  const res = await done
   if (res.code !== 0) throw new Error(`child failed (${res.code ?? res.signal}): ${res.stderr}`)
   return JSON.parse(res.stdout) as ModuleBinary
+}
+
+function runChild(request: string, env: NodeJS.ProcessEnv): Promise<ModuleBinary> {
+  return resultOf(startChild(request, env).done)
 }
 
 /** Waits for a condition that another process brings about (no timing is asserted). */
@@ -195,11 +199,7 @@ describe('module binaries: built once', () => {
       const children = Array.from({length: 8}, () => startChild(f.childRequest(), {...f.env, GO_STAND_IN_HOLD_UNTIL: hold}))
       await until('7 processes waiting for the one that builds', () => children.filter(c => c.stderr().includes('which is making the same module binary')).length === 7)
       writeFileSync(hold, '')
-      const cold = await Promise.all(children.map(async c => {
-        const res = await c.done
-        if (res.code !== 0) throw new Error(`child failed (${res.code ?? res.signal}): ${res.stderr}`)
-        return JSON.parse(res.stdout) as ModuleBinary
-      }))
+      const cold = await Promise.all(children.map(c => resultOf(c.done)))
       const hows = cold.map(r => asBinary(r).how).sort()
       expect(hows).to.deep.equal(['built', ...Array.from({length: 7}, () => 'built-cached')])
       expect(new Set(cold.map(r => asBinary(r).path)).size).to.equal(1)
