@@ -190,11 +190,15 @@ async function probeTool(tool: ToolBinary, env: NodeJS.ProcessEnv): Promise<Tool
   return {path: bin, version: await toolVersion(bin, env), override}
 }
 
-/** Go builds module binaries once per commit; Pulumi needs it to compile a module from source. */
+/**
+ * Go builds module binaries once per commit, and Pulumi's Go runtime needs it on every run: to
+ * compile a module from source, and even with a module binary, where it still asks go for its
+ * version before starting the program (https://github.com/pulumi/pulumi/issues/11167).
+ */
 async function checkGo(env: NodeJS.ProcessEnv): Promise<DoctorCheck> {
   const {go, problem} = await findGo(env)
-  const fix = 'Install Go (https://go.dev/dl/) to run pulumi modules of branches and commits; release versions download their module binaries without it.'
-  if (!go) return check('go', 'warn', `${problem}: pulumi runs of versions without a released module binary cannot run`, {fix})
+  const fix = 'Install Go (https://go.dev/dl/): Pulumi\'s Go runtime needs it for every pulumi run, also with a module binary, and module binaries of branches and commits are built with it.'
+  if (!go) return check('go', 'warn', `${problem}: pulumi runs cannot start (tofu runs do not need Go)`, {fix})
   return check('go', 'ok', `${go.version} (${go.bin}): module binaries are built once per commit`, {details: {path: go.bin, version: go.version}})
 }
 

@@ -201,7 +201,7 @@ describe('doctor', () => {
     expect(readdirSync(root).filter(n => n !== '.locks')).to.deep.equal(['cafe_kubernetesredis_linux_amd64_go1.25.1_0123456789ab'])
 
     const withoutGo = await doctorJson(sb, {PATH: pathWithOnlyGit()})
-    expect(byId(withoutGo.report, 'go')).to.include({status: 'warn', message: 'Go is not installed (no go on PATH): pulumi runs of versions without a released module binary cannot run'})
+    expect(byId(withoutGo.report, 'go')).to.include({status: 'warn', message: 'Go is not installed (no go on PATH): pulumi runs cannot start (tofu runs do not need Go)'})
     const never = await doctorJson(sb, {PROJECT_PLANTON_MODULE_BINARY: 'never'})
     expect(byId(never.report, 'module-binaries').message).to.match(/^off \(PROJECT_PLANTON_MODULE_BINARY=never\)/)
     const bad = await doctorJson(sb, {PROJECT_PLANTON_MODULE_BINARY: 'sometimes'})

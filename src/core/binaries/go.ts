@@ -170,7 +170,10 @@ export async function goBuild(opts: {go: GoToolchain; dir: string; out: string; 
  * GOFLAGS with -trimpath added, unless the user already decides about it. Without -trimpath, Go's
  * build cache keys every package on its absolute folder, and every run gets a fresh workspace
  * folder: every package of the closure (MiBs of generated types for the kubernetes modules) would
- * be compiled again on every run. With it, the second run of a commit finds them in the cache.
+ * be compiled again on every run. With it, the second run of a commit finds them in the cache and
+ * only links. Pulumi 3.246 and later pass -trimpath themselves; for them the flag is a harmless
+ * repeat, for older ones it is the difference. Not for a user's own --module-dir: its folder does
+ * not move, and the full paths in its stack traces help the one who debugs it.
  */
 export function sourceRunEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   const flags = (env.GOFLAGS ?? '').trim()
