@@ -113,7 +113,8 @@ export async function lookupEntry(root: string, name: string, expect: EntryExpec
   const problem = await verifyProgram(file, record)
   if (problem) return {problem}
   const now = new Date()
-  await utimes(path.join(dir, RECORD), now, now).catch(() => {})
+  // Unmarked (a read-only cache), it is only pruned sooner.
+  await utimes(path.join(dir, RECORD), now, now).catch(error => debug('marking %s as used: %s', name, (error as Error).message))
   return {entry: {dir, path: file, record}}
 }
 
@@ -136,7 +137,14 @@ async function verifyProgram(file: string, record: BinaryRecord): Promise<string
   // Touched since it was recorded (or copied, restored from a backup): the content decides.
   const sha256 = await hashFile(file)
   if (sha256 !== record.sha256) return `the program's SHA-256 is ${sha256.slice(0, 16)}…, not ${record.sha256.slice(0, 16)}… as recorded`
-  await writeFileAtomic(path.join(path.dirname(file), RECORD), JSON.stringify({...record, fingerprint: now}))
+  try {
+    await writeFileAtomic(path.join(path.dirname(file), RECORD), JSON.stringify({...record, fingerprint: now}))
+  } catch (error) {
+    // Pruned or replaced while it was being hashed: it is made again.
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 'it was removed while it was being checked'
+    throw error
+  }
+
   return undefined
 }
 

@@ -12,6 +12,7 @@
 import type {Readable} from 'node:stream'
 import type {Dispatcher} from 'undici'
 
+import {debug} from '../log.js'
 import {redactUrl} from './releases.js'
 
 export type HttpOptions = {
@@ -28,6 +29,11 @@ export type HttpOptions = {
 }
 
 const MAX_REDIRECTS = 5
+
+/** Reads away a body that is not used, so that the connection can be reused; its errors do not matter. */
+async function discardBody(res: Dispatcher.ResponseData): Promise<void> {
+  await res.body.dump().catch(error => debug('discarding a response body: %s', (error as Error).message))
+}
 
 /** A download that did not work, with a reason a user can read in one line. */
 export class FetchFailure extends Error {
@@ -69,7 +75,7 @@ export class HttpClient {
   }
 
   async close(): Promise<void> {
-    await this.dispatcher.destroy().catch(() => {})
+    await this.dispatcher.destroy().catch(error => debug('closing the HTTP client: %s', (error as Error).message))
   }
 
   /** GET `url`; resolves with a 200 response's body, throws FetchFailure otherwise (404 included). */
@@ -92,14 +98,14 @@ export class HttpClient {
 
       const {statusCode} = res
       if (statusCode >= 300 && statusCode < 400 && res.headers.location) {
-        await res.body.dump().catch(() => {})
+        await discardBody(res)
         if (hop >= MAX_REDIRECTS) throw new FetchFailure(`more than ${MAX_REDIRECTS} redirects from ${redactUrl(url)}`)
         current = this.redirectTarget(current, String(res.headers.location))
         continue
       }
 
       if (statusCode !== 200) {
-        await res.body.dump().catch(() => {})
+        await discardBody(res)
         const what = statusCode === 404 ? 'not found' : `HTTP ${statusCode}`
         throw new FetchFailure(`${what} (${statusCode === 404 ? 'HTTP 404, ' : ''}${redactUrl(current)})`, {status: statusCode})
       }
