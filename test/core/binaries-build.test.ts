@@ -197,7 +197,8 @@ describe('module binaries: built once', () => {
       // The first build is held until the 7 others have found the entry's lock taken and wait.
       const hold = path.join(f.root, 'release-the-build')
       const children = Array.from({length: 8}, () => startChild(f.childRequest(), {...f.env, GO_STAND_IN_HOLD_UNTIL: hold}))
-      await until('7 processes waiting for the one that builds', () => children.filter(c => c.stderr().includes('which is making the same module binary')).length === 7)
+      const waiting = () => children.filter(c => c.stderr().includes('which is making the same module binary')).length
+      await until('7 processes waiting for the one that builds', () => waiting() === 7)
       writeFileSync(hold, '')
       const cold = await Promise.all(children.map(c => resultOf(c.done)))
       const hows = cold.map(r => asBinary(r).how).sort()
