@@ -132,9 +132,10 @@ describe('module binaries: downloads', () => {
       const component = `v0.3.26-pulumi.${MODULE}.20260117.0`
       server.asset('v0.3.25', ASSET, {kind: 'file', body: gzipProgram(recordingProgram('latest', f.runs))})
       server.asset(component, ASSET, {kind: 'file', body: gzipProgram(recordingProgram('component', f.runs))})
+      // As staging resolves it: a tag, named in `tag`.
       const latest = await f.resolve({
         version: {
-          ref: 'latest', kind: 'branch', tag: 'v0.3.25', sha: SHA,
+          ref: 'latest', kind: 'tag', tag: 'v0.3.25', sha: SHA,
         },
       })
       expect(latest).to.include({kind: 'binary', how: 'downloaded', label: `module binary v0.3.25, downloaded (${recordingProgram('latest', f.runs).length} B)`})

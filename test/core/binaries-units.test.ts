@@ -68,7 +68,7 @@ describe('module binaries: names, versions and formats', () => {
       expect(tag(other), other).to.deep.equal({reason: `${other} is not a release with module programs`})
     }
 
-    expect(releaseTagFor({ref: 'latest', kind: 'branch', tag: 'v0.3.26'}, 'x')).to.deep.equal({tag: 'v0.3.26'})
+    expect(releaseTagFor({ref: 'latest', kind: 'tag', tag: 'v0.3.26'}, 'x')).to.deep.equal({tag: 'v0.3.26'})
     expect(releaseTagFor({ref: 'main', kind: 'branch'}, 'x')).to.deep.equal({reason: 'main is a branch, not a release'})
     expect(releaseTagFor({ref: '1a2b3c4d', kind: 'commit'}, 'x')).to.deep.equal({reason: '1a2b3c4d is a commit, not a release'})
     // A branch named like a release is a branch.

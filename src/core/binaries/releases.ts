@@ -27,7 +27,8 @@ export type VersionRef = {
 
 /** The release tag whose assets hold `module`'s program at this version, or why there is none. */
 export function releaseTagFor(version: VersionRef, module: string): {reason: string; tag?: undefined} | {tag: string} {
-  const tag = version.kind === 'tag' ? version.ref : version.tag
+  // `latest` resolves as a tag whose name is in `tag`.
+  const tag = version.tag ?? (version.kind === 'tag' ? version.ref : undefined)
   if (!tag) return {reason: `${version.ref} is a ${version.kind}, not a release`}
   if (PLAIN_RELEASE.test(tag)) return {tag}
   const component = COMPONENT_RELEASE.exec(tag)?.[1]
