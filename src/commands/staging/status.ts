@@ -15,11 +15,14 @@ export default class StagingStatus extends StagingCommand {
     const {listWorkspaces} = await import('../../core/workspace.js')
     const {formatBytes} = await import('../../core/fsutil.js')
     const {snapshotStats} = await import('../../core/snapshot.js')
+    const {binaryCacheStats} = await import('../../core/binaries/cache.js')
     const {paths} = await this.home()
     const status = await staging.status()
     const workspaces = (await listWorkspaces(paths.workspaces)).map(w => ({path: w.path, running: w.running, kept: w.kept}))
-    const cache = await snapshotStats(paths.cache)
-    const document = {...status, workspaces, cache}
+    const [cache, moduleBinaries] = await Promise.all([snapshotStats(paths.cache), binaryCacheStats(paths.cache)])
+    const document = {
+      ...status, workspaces, cache, moduleBinaries,
+    }
     if (this.jsonEnabled()) return document
 
     if (!status.exists) {
@@ -29,6 +32,7 @@ export default class StagingStatus extends StagingCommand {
       return document
     }
 
+    const binaryKinds = `${moduleBinaries.built} built, ${moduleBinaries.downloaded} downloaded`
     const lines: Array<[string, string]> = [
       ['Location', status.path],
       ['Upstream', status.urlMismatch ? `${status.recordedUrl}  (PROJECT_PLANTON_REPO_URL is now ${status.url}: re-clone with \`staging clean --all\`)` : status.url],
@@ -38,6 +42,7 @@ export default class StagingStatus extends StagingCommand {
       ['Size', `${formatBytes(status.sizeBytes)} in ${status.files} files`],
       ['Last fetch', status.fetchedAt ?? 'never'],
       ['Cache', `${cache.snapshots} module snapshot(s), ${formatBytes(cache.bytes)}`],
+      ['Binaries', `${moduleBinaries.binaries} module binary(ies), ${formatBytes(moduleBinaries.bytes)} (${binaryKinds})`],
       ['Workspaces', workspaces.length === 0 ? 'none' : `${workspaces.length} (${workspaces.filter(w => w.running).length} running, ${workspaces.filter(w => !w.running).length} left over)`],
     ]
     if (status.pending) lines.push(['Interrupted', `a checkout of ${status.pending.ref} was cut short; the next command finishes it (or gives it up if git refuses, keeping ${status.ref ?? 'the selected version'})`])
