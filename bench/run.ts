@@ -103,6 +103,9 @@ function cliEnv(home: string, url: string): NodeJS.ProcessEnv {
     PROJECT_PLANTON_REPO_URL: url,
     PROJECT_PLANTON_TOFU_BIN: standIn,
     PROJECT_PLANTON_PULUMI_BIN: standIn,
+    // The rows measure source workspaces (bench/binaries.ts measures module binaries): no
+    // release download is tried.
+    PROJECT_PLANTON_MODULE_BINARY: 'never',
     CI: 'true',
     NO_COLOR: '1',
   }

@@ -4,6 +4,7 @@
  */
 import * as Flags from '@oclif/core/flags'
 
+import {MODULE_BINARY_MODES} from '../core/binaries/modes.js'
 import {type Provider, PROVIDERS} from '../core/credentials.js'
 import {BACKEND_TYPES} from '../core/iac/tofu.js'
 
@@ -80,7 +81,8 @@ export const sharedFlags = {
 }
 
 // Every command that can run Pulumi (the pulumi:* and the unified ones) has these; tofu:* do not.
-export const pulumiStackFlag = {
+/** Flags of every command that can run Pulumi (pulumi:* and the unified commands). */
+export const pulumiFlags = {
   stack: Flags.string({
     summary: 'Pulumi stack <org>/<project>/<stack>, used when the manifest has no pulumi.project-planton.org stack labels.',
   }),
@@ -88,10 +90,16 @@ export const pulumiStackFlag = {
     helpGroup: 'MODULE',
     summary: "Pulumi: give the run the whole repository tree instead of the module's Go import closure.",
   }),
+  'module-binary': Flags.string({
+    helpGroup: 'MODULE',
+    options: [...MODULE_BINARY_MODES],
+    summary: 'Pulumi: how the module program is had (default auto, or PROJECT_PLANTON_MODULE_BINARY): a release binary, built once per commit, or compiled from source (never).',
+    description: 'auto: the release binary of a released version (downloaded once), else a binary built once per commit when Go is installed, else Pulumi compiles from source. download: release binaries only. build: never download. never: always from source. Staging runs only; --module-dir and --local-module always compile from source.',
+  }),
 }
 
 export const pulumiRunFlags = {
-  ...pulumiStackFlag,
+  ...pulumiFlags,
   yes: Flags.boolean({char: 'y', summary: 'Skip the preview and the confirmation prompt (pulumi --yes --skip-preview).'}),
   diff: Flags.boolean({summary: 'Show a detailed diff (pulumi --diff).'}),
 }

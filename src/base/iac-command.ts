@@ -28,6 +28,7 @@ type Flags = Interfaces.InferredFlags<typeof IacCommand.baseFlags> & {
   'backend-config'?: string[]
   out?: string
   plan?: string
+  'module-binary'?: string
 }
 
 export abstract class IacCommand extends PlantonCommand {
@@ -70,6 +71,7 @@ export abstract class IacCommand extends PlantonCommand {
       target,
       manifest: flags.manifest,
       stackInput: flags['stack-input'],
+      moduleBinary: flags['module-binary'],
       sets: flags.set ?? [],
       extraArgs: this.toolArgs,
       module: {

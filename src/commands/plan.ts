@@ -1,4 +1,4 @@
-import {pulumiRunFlags, pulumiStackFlag, tofuBackendFlags} from '../base/flags.js'
+import {pulumiFlags, pulumiRunFlags, tofuBackendFlags} from '../base/flags.js'
 import {IacCommand, type IacTarget} from '../base/iac-command.js'
 
 export default class Plan extends IacCommand {
@@ -9,6 +9,6 @@ export default class Plan extends IacCommand {
     {description: 'Run what the manifest\'s project-planton.org/provisioner label says', command: '<%= config.bin %> <%= command.id %> -f redis.yaml'},
     {description: 'Plan with another module version, once', command: '<%= config.bin %> plan -f redis.yaml --module-version v0.2.0'},
   ]
-  static flags = {...pulumiStackFlag, ...tofuBackendFlags, diff: pulumiRunFlags.diff}
+  static flags = {...pulumiFlags, ...tofuBackendFlags, diff: pulumiRunFlags.diff}
   static target: IacTarget = {pulumi: 'preview', tofu: 'plan'}
 }

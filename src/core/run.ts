@@ -12,6 +12,8 @@ import type {HomePaths} from './home.js'
 import type {LockOwner} from './lock.js'
 import type {SetOverride} from './overrides.js'
 
+import {type ModuleBinaryMode, moduleBinaryMode} from './binaries/modes.js'
+import {binaryProjectName} from './binaries/pulumi-yaml.js'
 import {type CredentialFiles, loadCredentials, type ProviderConfig} from './credentials.js'
 import {InvalidInputError} from './errors.js'
 import {gitEnvironment, GitRepository} from './git.js'
@@ -32,11 +34,12 @@ import {
 } from './modules.js'
 import {readSetFlags} from './overrides.js'
 import {
-  type ModuleSource, type PreparedRun, type PrepareRequest, resolveModule,
+  type ModuleSource, type PreparedRun, type PrepareRequest, prepareRun, resolveModule,
 } from './prepare.js'
 import {LATEST, validateRef} from './refs.js'
 import {exitCodeForSignal, SignalTrap} from './signals.js'
 import {stackFqdn, stackStateDir, tofuStackId} from './stack.js'
+import {removeWorkspace} from './workspace.js'
 
 /** What a command runs: a fixed tool, or (unified commands) the one the manifest's label names. */
 export type RunTarget = {tool?: Tool; pulumi?: PulumiOp; tofu?: TofuOp}
@@ -54,6 +57,8 @@ export type RunOptions = {
    * directory as the module (`--staging`)
    */
   module: {dir?: string; local?: boolean; version?: string; fullTree?: boolean; staging?: boolean}
+  /** pulumi `--module-binary` (auto, download, build, never); undefined: PROJECT_PLANTON_MODULE_BINARY, else auto */
+  moduleBinary?: string
   /** `validate: false`: skip the buf.validate rules (`--no-validate`); `strict`: refuse a run whose schema cannot be built */
   schema: {validate: boolean; strict: boolean}
   /** arguments after `--`, passed to the tool's operation unchanged */
@@ -106,6 +111,46 @@ type Checked = {
   tofu?: TofuFlags
   /** tofu apply --plan: what the saved plan was made from */
   savedPlan?: PlanRecord
+  /** pulumi: how the module program is had (`--module-binary`) */
+  binaryMode?: ModuleBinaryMode
+}
+
+/** The pulumi operations that run the module's program (the others only talk to the backend). */
+const PROGRAM_OPS = new Set<PulumiOp>(['destroy', 'preview', 'refresh', 'update'])
+
+/**
+ * The module program of a pulumi run from staging: a release binary (downloaded once), one built
+ * once per commit, or none (Pulumi compiles from source, as the line says). Building needs the
+ * module's Go import closure: it is prepared in a workspace of its own and removed afterwards.
+ */
+async function chooseProgram(
+  opts: RunOptions,
+  {request, resolved, mode, stack}: {request: PrepareRequest; resolved: Extract<ModuleSource, {kind: 'staging'}>; mode: ModuleBinaryMode; stack: string},
+  step: Step,
+): Promise<PrepareRequest['program']> {
+  const {resolveModuleBinary} = await import('./binaries/resolve.js')
+  let build: PreparedRun | undefined
+  try {
+    const program = await resolveModuleBinary({
+      mode,
+      version: resolved.resolved,
+      kind: request.manifest.kind,
+      cacheDir: opts.paths.cache,
+      env: opts.env,
+      signal: request.signal,
+      report: line => step.output(line),
+      command: opts.command,
+      http: {userAgent: `project-planton/${opts.cliVersion}`},
+      async buildWorkspace() {
+        build = await prepareRun({...request, program: undefined, report: line => step.output(line)})
+        return build.moduleDir
+      },
+    })
+    step.title(`Module program: ${program.label}`)
+    return program.kind === 'binary' ? {path: program.path, project: binaryProjectName(stack, request.manifest.kind)} : undefined
+  } finally {
+    if (build) await removeWorkspace(opts.paths.workspaces, build)
+  }
 }
 
 export async function runManifest(opts: RunOptions, ui: RunUi): Promise<number> {
@@ -146,6 +191,12 @@ export async function runManifest(opts: RunOptions, ui: RunUi): Promise<number> 
     const inputs = await ui.step('Check the manifest against its schema', async step => checkInputs(opts, {
       loaded, sets, module: request.module!, tool: checked.route.tool,
     }, step, ui))
+    if (checked.binaryMode && request.module.kind === 'staging' && PROGRAM_OPS.has(checked.route.op as PulumiOp) && !opts.module.fullTree) {
+      request.program = await ui.step('Module program', async step => chooseProgram(opts, {
+        request, resolved: request.module as Extract<ModuleSource, {kind: 'staging'}>, mode: checked.binaryMode!, stack: checked.stackId,
+      }, step))
+    }
+
     prepared = await ui.step('Prepare workspace', async step => {
       const ws = await ui.prepare({...request, report: line => step.output(line)})
       step.title(ws.summary)
@@ -223,7 +274,7 @@ async function check(opts: RunOptions, manifest: Manifest, ui: RunUi): Promise<C
     const {fqdn, from} = stackFqdn(manifest, opts.pulumi.stack)
     if (opts.pulumi.stack && from === 'labels' && opts.pulumi.stack !== fqdn) ui.warn(`--stack ${opts.pulumi.stack} ignored: the manifest's labels name the stack ${fqdn}`)
     return {
-      route, stackId: fqdn, providers, moduleDir,
+      route, stackId: fqdn, providers, moduleDir, binaryMode: moduleBinaryMode(opts.moduleBinary, opts.env),
     }
   }
 

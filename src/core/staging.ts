@@ -341,9 +341,12 @@ export class Staging {
       const {removed, bytes} = await pruneSnapshots(this.paths.cache, {keepSha})
       if (removed > 0) this.opts.onProgress?.(`Removed ${removed} snapshot(s) of other commits unused for ${SNAPSHOT_KEEP_DAYS} days (${formatBytes(bytes)})`)
       // The schemas and checked manifests of those commits go with them.
-      const [{pruneSchemas}, {pruneOutcomes}] = await Promise.all([import('./schema/cache.js'), import('./manifest-check.js')])
+      const [{pruneSchemas}, {pruneOutcomes}, {pruneBinaries}, state] = await Promise.all([
+        import('./schema/cache.js'), import('./manifest-check.js'), import('./binaries/cache.js'), this.readState(),
+      ])
       await pruneSchemas(this.paths.cache, {keepSha})
       await pruneOutcomes(this.paths.cache, {keepSha, keepDays: SNAPSHOT_KEEP_DAYS})
+      await pruneBinaries(this.paths.cache, {keepSha, keepVersion: state?.tag ?? (state?.kind === 'tag' ? state.ref : undefined)})
     } catch (error) {
       debug('pruning snapshots failed: %s', (error as Error).message)
     }

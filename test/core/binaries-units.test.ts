@@ -1,6 +1,7 @@
 import {expect} from 'chai'
 import {parse} from 'yaml'
 
+import {moduleBinaryMode} from '../../src/core/binaries/modes.js'
 import {
   currentPlatform, moduleName, programFileName, programFormatProblem, releaseAssetName,
 } from '../../src/core/binaries/platform.js'
@@ -8,7 +9,6 @@ import {binaryProjectName, binaryPulumiYaml} from '../../src/core/binaries/pulum
 import {
   bareUrl, checksumFor, checksumUrls, DEFAULT_RELEASES_URL, releaseAssetUrl, releasesBase, releaseTagFor,
 } from '../../src/core/binaries/releases.js'
-import {moduleBinaryMode} from '../../src/core/binaries/resolve.js'
 import {InvalidInputError} from '../../src/core/errors.js'
 
 const linuxAmd64 = {os: 'linux', arch: 'amd64'}

@@ -1,6 +1,6 @@
 import * as Flags from '@oclif/core/flags'
 
-import {pulumiStackFlag} from '../../base/flags.js'
+import {pulumiFlags} from '../../base/flags.js'
 import {IacCommand, type IacTarget} from '../../base/iac-command.js'
 
 export default class PulumiDelete extends IacCommand {
@@ -11,6 +11,6 @@ export default class PulumiDelete extends IacCommand {
     {description: 'Remove the stack', command: '<%= config.bin %> <%= command.id %> -f redis.yaml'},
     {description: 'Remove a stack that still has resources', command: '<%= config.bin %> pulumi rm -f redis.yaml --force'},
   ]
-  static flags = {...pulumiStackFlag, force: Flags.boolean({summary: 'Remove the stack even if it still has resources (pulumi stack rm --force).'})}
+  static flags = {...pulumiFlags, force: Flags.boolean({summary: 'Remove the stack even if it still has resources (pulumi stack rm --force).'})}
   static target: IacTarget = {tool: 'pulumi', pulumi: 'delete'}
 }

@@ -12,7 +12,6 @@ import path from 'node:path'
 
 import type {RefKind} from '../staging.js'
 
-import {InvalidInputError} from '../errors.js'
 import {formatBytes} from '../fsutil.js'
 import {describeOwner} from '../lock.js'
 import {debug} from '../log.js'
@@ -24,26 +23,13 @@ import {
   BuildFailure, buildSettings, findGo, goBuild, type GoToolchain,
 } from './go.js'
 import {FetchFailure, HttpClient} from './http.js'
+import {type ModuleBinaryMode} from './modes.js'
 import {
   currentPlatform, moduleName, type Platform, programFileName, releaseAssetName,
 } from './platform.js'
 import {
   bareUrl, checksumUrls, releaseAssetUrl, releasesBase, releaseTagFor,
 } from './releases.js'
-
-export const MODULE_BINARY_MODES = ['auto', 'download', 'build', 'never'] as const
-export type ModuleBinaryMode = (typeof MODULE_BINARY_MODES)[number]
-/** The default of `--module-binary`, e.g. `build` on machines that must not download programs. */
-export const MODULE_BINARY_VARIABLE = 'PROJECT_PLANTON_MODULE_BINARY'
-
-/** The mode of a run: the flag, else PROJECT_PLANTON_MODULE_BINARY, else auto. */
-export function moduleBinaryMode(flag: string | undefined, env: NodeJS.ProcessEnv): ModuleBinaryMode {
-  const fromEnv = env[MODULE_BINARY_VARIABLE]?.trim()
-  const value = flag ?? (fromEnv || 'auto')
-  if ((MODULE_BINARY_MODES as readonly string[]).includes(value)) return value as ModuleBinaryMode
-  const where = flag === undefined ? MODULE_BINARY_VARIABLE : '--module-binary'
-  throw new InvalidInputError(`invalid ${where} ${JSON.stringify(value)}`, {hint: `Use one of ${MODULE_BINARY_MODES.join(', ')}.`})
-}
 
 export type ModuleBinaryRequest = {
   /**

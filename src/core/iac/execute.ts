@@ -8,6 +8,7 @@ import type {Manifest} from '../manifest.js'
 import type {PreparedRun} from '../prepare.js'
 import type {SignalTrap} from '../signals.js'
 
+import {sourceRunEnv} from '../binaries/go.js'
 import {credentialEnv, kubeconfigOf, type ProviderConfig} from '../credentials.js'
 import {errorMessage} from '../errors.js'
 import {debug} from '../log.js'
@@ -64,9 +65,10 @@ export type TofuExecution = Common & {
 export async function executePulumi(run: PulumiExecution): Promise<number> {
   const bin = await findBinary('pulumi', run.env)
   const ws = run.workspace
-  if (ws.layout !== 'in-place') await alignProjectName(ws.tree, ws.moduleDir, run.fqdn)
+  if (ws.layout !== 'in-place' && ws.layout !== 'binary') await alignProjectName(ws.tree, ws.moduleDir, run.fqdn)
   const stackInput = await writeStackInput(ws.privateDir, run.inputs.target ?? run.manifest, run.providers[0])
-  const env: NodeJS.ProcessEnv = {...run.env, STACK_INPUT_YAML_FILE: stackInput}
+  // From source in a fresh staging workspace: -trimpath lets Go's build cache serve every run.
+  const env: NodeJS.ProcessEnv = {...(ws.source === 'staging' && ws.layout !== 'binary' ? sourceRunEnv(run.env) : run.env), STACK_INPUT_YAML_FILE: stackInput}
   if (run.kubeContext) env.KUBE_CTX = run.kubeContext
   // Staging workspaces build against the repository's root go.mod; a go.work must not interfere.
   if (ws.source === 'staging') env.GOWORK = 'off'
