@@ -193,7 +193,8 @@ describe('doctor', () => {
         how: 'built', module: 'kubernetesredis', os: 'linux', arch: 'amd64', file: 'pulumi-kubernetesredis', sha: 'c'.repeat(40), goVersion: 'go1.25.1',
       }
     })
-    const {report} = await doctorJson(sb, withGo)
+    // The default mode, as a user has it (the sandbox sets never for runs).
+    const {report} = await doctorJson(sb, {...withGo, PROJECT_PLANTON_MODULE_BINARY: ''})
     expect(byId(report, 'go')).to.include({status: 'ok', message: `go1.25.1 (${go.bin}): module binaries are built once per commit`})
     expect(byId(report, 'module-binaries')).to.include({status: 'ok', message: 'mode auto, releases from https://github.com/plantonhq/project-planton/releases; 1 in the cache (1 built, 0 downloaded, 17 B)'})
     // Go was asked for its version, and nothing was written to remember it (a diagnosis changes nothing).
