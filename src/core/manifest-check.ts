@@ -17,6 +17,7 @@ import path from 'node:path'
 
 import type {CheckOutcome, CheckProblem, CheckRequest} from './check-outcome.js'
 
+import {pruneEntries, type PruneOptions} from './cache-policy.js'
 import {isAlive} from './process.js'
 
 /** Bump when what an outcome holds, or how it is computed, changes. */
@@ -92,27 +93,24 @@ async function writeOutcome(cacheDir: string, key: string, outcome: Stored): Pro
  * Removes the outcomes of commits other than `keepSha` not used for `keepDays` days (the policy of
  * the module snapshots, pruned together), and those left half-written by killed processes.
  */
-export async function pruneOutcomes(cacheDir: string, opts: {keepSha?: string; keepDays: number; now?: number}): Promise<number> {
+export async function pruneOutcomes(cacheDir: string, opts: PruneOptions): Promise<number> {
   const root = outcomesRoot(cacheDir)
-  const cutoff = (opts.now ?? Date.now()) - (opts.keepDays * 86_400_000)
-  let removed = 0
-  for (const name of await readdir(root).catch(ignoreMissing) ?? []) {
-    const file = path.join(root, name)
+  const names = await readdir(root).catch(ignoreMissing) ?? []
+  for (const name of names) {
     const pid = /^\.tmp-(\d+)-/.exec(name)?.[1]
-    if (pid) {
-      if (Number(pid) !== process.pid && !isAlive(Number(pid))) await rm(file, {force: true})
-      continue
-    }
-
-    if (!name.endsWith('.json')) continue
-    const st = await stat(file).catch(ignoreMissing)
-    if (!st || st.mtimeMs >= cutoff) continue
-    const sha = await readFile(file, 'utf8').then(t => (JSON.parse(t) as Stored).sha, () => {})
-    if (opts.keepSha && sha === opts.keepSha) continue
-    await rm(file, {force: true})
-    removed++
+    if (pid && Number(pid) !== process.pid && !isAlive(Number(pid))) await rm(path.join(root, name), {force: true})
   }
 
+  const {removed} = await pruneEntries(names.filter(n => n.endsWith('.json')), {
+    async facts(name) {
+      const file = path.join(root, name)
+      const st = await stat(file).catch(ignoreMissing)
+      if (!st) return null
+      const sha = await readFile(file, 'utf8').then(t => (JSON.parse(t) as Stored).sha, () => {})
+      return sha ? {sha, usedMs: st.mtimeMs, bytes: st.size} : undefined
+    },
+    remove: name => rm(path.join(root, name), {force: true}),
+  }, opts)
   return removed
 }
 

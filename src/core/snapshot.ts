@@ -20,6 +20,7 @@ import path from 'node:path'
 import type {BlobSource} from './blobs.js'
 import type {TreeEntry} from './git.js'
 
+import {pruneEntries, type PruneOptions} from './cache-policy.js'
 import {removeInside} from './fsutil.js'
 import {exportEntries} from './materialise.js'
 import {isAlive} from './process.js'
@@ -130,7 +131,6 @@ export async function discardSnapshot(snapshot: Snapshot): Promise<void> {
 }
 
 /** How long a snapshot of a commit other than the selected one is kept after its last use. */
-export const SNAPSHOT_KEEP_DAYS = 7
 
 /**
  * Removes the snapshots that belong to a commit other than `keepSha` and were not used for
@@ -141,29 +141,22 @@ export const SNAPSHOT_KEEP_DAYS = 7
  * A snapshot is renamed out of the way before it is deleted, so no run can find half of one; a run
  * that read its index just before that copies from git instead (see prepareRun).
  */
-export async function pruneSnapshots(
-  cacheDir: string,
-  opts: {keepSha?: string; keepDays?: number; now?: number},
-): Promise<{removed: number; bytes: number}> {
+export async function pruneSnapshots(cacheDir: string, opts: PruneOptions): Promise<{removed: number; bytes: number}> {
   const root = snapshotsRoot(cacheDir)
-  const cutoff = (opts.now ?? Date.now()) - ((opts.keepDays ?? SNAPSHOT_KEEP_DAYS) * 86_400_000)
-  let removed = 0
-  let bytes = 0
   await removeLeftovers(root)
-  for (const name of await readdir(root).catch(() => [] as string[])) {
-    if (name.startsWith('.')) continue
-    const indexFile = path.join(root, name, 'index.json')
-    const [st, index] = await Promise.all([
-      stat(indexFile).catch(() => null),
-      readFile(indexFile, 'utf8').then(t => JSON.parse(t) as SnapshotIndex).catch(() => null),
-    ])
-    if (!st || !index || st.mtimeMs >= cutoff || (opts.keepSha && index.sha === opts.keepSha)) continue
-    await discardSnapshot({dir: path.join(root, name), index})
-    removed++
-    bytes += index.bytes
-  }
-
-  return {removed, bytes}
+  const names = (await readdir(root).catch(ignoreMissing) ?? []).filter(n => !n.startsWith('.'))
+  const indexes = new Map<string, SnapshotIndex>()
+  return pruneEntries(names, {
+    async facts(name) {
+      const dir = path.join(root, name)
+      const [st, index] = await Promise.all([stat(path.join(dir, 'index.json')).catch(ignoreMissing), readIndex(dir)])
+      // Without an index it is not a snapshot (a half one is named .tmp-…): not ours to judge.
+      if (!st || !index) return null
+      indexes.set(name, index)
+      return {sha: index.sha, usedMs: st.mtimeMs, bytes: index.bytes}
+    },
+    remove: name => discardSnapshot({dir: path.join(root, name), index: indexes.get(name)!}),
+  }, opts)
 }
 
 /**
@@ -206,3 +199,5 @@ function ignoreMissing(error: NodeJS.ErrnoException): undefined {
   if (error.code !== 'ENOENT') throw error
   return undefined
 }
+
+export {KEEP_DAYS as SNAPSHOT_KEEP_DAYS} from './cache-policy.js'

@@ -345,7 +345,7 @@ export class Staging {
         import('./schema/cache.js'), import('./manifest-check.js'), import('./binaries/cache.js'), this.readState(),
       ])
       await pruneSchemas(this.paths.cache, {keepSha})
-      await pruneOutcomes(this.paths.cache, {keepSha, keepDays: SNAPSHOT_KEEP_DAYS})
+      await pruneOutcomes(this.paths.cache, {keepSha})
       await pruneBinaries(this.paths.cache, {keepSha, keepVersion: state?.tag ?? (state?.kind === 'tag' ? state.ref : undefined)})
     } catch (error) {
       debug('pruning snapshots failed: %s', (error as Error).message)

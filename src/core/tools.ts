@@ -61,12 +61,19 @@ export async function which(name: string, env: NodeJS.ProcessEnv = process.env, 
  * does not answer in time. Update checks are switched off: they would reach the network.
  */
 export async function toolVersion(bin: string, env: NodeJS.ProcessEnv = process.env, timeoutMs = 15_000): Promise<string | undefined> {
-  debug('run %s version', bin)
+  const out = await programOutput(bin, ['version'], {env: {...env, CHECKPOINT_DISABLE: '1', PULUMI_SKIP_UPDATE_CHECK: 'true'}, timeoutMs})
+  return out?.split('\n').map(l => l.trim()).find(l => /\d+\.\d+/.test(l))
+}
+
+/**
+ * What a short-lived program prints on stdout, when it starts and exits 0 within `timeoutMs`;
+ * undefined otherwise (not installed, failed, hung). For version probes, never for the tools' runs.
+ */
+export async function programOutput(bin: string, args: string[], opts: {env: NodeJS.ProcessEnv; cwd?: string; timeoutMs: number}): Promise<string | undefined> {
+  debug('run %s %o', bin, args)
   return new Promise(resolve => {
-    const child = spawn(bin, ['version'], {
-      env: {...env, CHECKPOINT_DISABLE: '1', PULUMI_SKIP_UPDATE_CHECK: 'true'},
-      stdio: ['ignore', 'pipe', 'ignore'],
-      timeout: timeoutMs,
+    const child = spawn(bin, args, {
+      cwd: opts.cwd, env: opts.env, stdio: ['ignore', 'pipe', 'ignore'], timeout: opts.timeoutMs,
     })
     let out = ''
     child.stdout.on('data', (chunk: Buffer) => {
@@ -77,10 +84,7 @@ export async function toolVersion(bin: string, env: NodeJS.ProcessEnv = process.
     child.on('error', () => {
       failed = true
     })
-    child.on('close', code => {
-      const line = out.split('\n').map(l => l.trim()).find(l => /\d+\.\d+/.test(l))
-      resolve(!failed && code === 0 ? line : undefined)
-    })
+    child.on('close', code => resolve(!failed && code === 0 ? out : undefined))
   })
 }
 

@@ -13,7 +13,7 @@ import type {Platform} from './platform.js'
 import {InterruptedError} from '../errors.js'
 import {writeFileAtomic} from '../fsutil.js'
 import {debug} from '../log.js'
-import {which} from '../tools.js'
+import {programOutput, which} from '../tools.js'
 
 export type GoToolchain = {bin: string; version: string}
 
@@ -82,24 +82,11 @@ async function readKnown(file: string): Promise<Record<string, KnownToolchain>> 
  */
 export async function goVersion(bin: string, env: NodeJS.ProcessEnv, cwd?: string): Promise<string | undefined> {
   if (cwd) await mkdir(cwd, {recursive: true})
-  debug('run %s env GOVERSION', bin)
-  return new Promise(resolve => {
-    const child = spawn(bin, ['env', 'GOVERSION'], {
-      cwd: cwd ?? path.parse(process.cwd()).root, env: {...env, GOWORK: 'off'}, stdio: ['ignore', 'pipe', 'ignore'], timeout: VERSION_TIMEOUT_MS,
-    })
-    let out = ''
-    child.stdout.on('data', (chunk: Buffer) => {
-      out += chunk.toString()
-    })
-    let failed = false
-    child.on('error', () => {
-      failed = true
-    })
-    child.on('close', code => {
-      const line = out.trim().split('\n')[0]?.trim() ?? ''
-      resolve(!failed && code === 0 && GO_VERSION.test(line) ? line : undefined)
-    })
+  const out = await programOutput(bin, ['env', 'GOVERSION'], {
+    env: {...env, GOWORK: 'off'}, cwd: cwd ?? path.parse(process.cwd()).root, timeoutMs: VERSION_TIMEOUT_MS,
   })
+  const line = out?.trim().split('\n')[0]?.trim() ?? ''
+  return GO_VERSION.test(line) ? line : undefined
 }
 
 /** A build that failed; the message is its first error line, the tail of Go's output is kept. */

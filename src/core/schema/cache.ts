@@ -13,8 +13,8 @@ import {
 } from 'node:fs/promises'
 import path from 'node:path'
 
+import {pruneEntries, type PruneOptions} from '../cache-policy.js'
 import {isAlive} from '../process.js'
-import {SNAPSHOT_KEEP_DAYS} from '../snapshot.js'
 
 /** Bump when what an entry holds or means changes: older entries are then simply not found. */
 export const SCHEMA_CACHE_FORMAT = 1
@@ -122,28 +122,20 @@ export async function schemaCacheStats(cacheDir: string): Promise<{schemas: numb
  * pruneSnapshots, so that both caches are pruned together when the selected version moves.
  * A damaged entry is removed whatever its age.
  */
-export async function pruneSchemas(
-  cacheDir: string,
-  opts: {keepSha?: string; keepDays?: number; now?: number},
-): Promise<{removed: number; bytes: number}> {
+export async function pruneSchemas(cacheDir: string, opts: PruneOptions): Promise<{removed: number; bytes: number}> {
   const root = schemasRoot(cacheDir)
-  const cutoff = (opts.now ?? Date.now()) - ((opts.keepDays ?? SNAPSHOT_KEEP_DAYS) * 86_400_000)
-  let removed = 0
-  let bytes = 0
   await removeLeftovers(root)
-  for (const name of await readdir(root).catch(() => [] as string[])) {
-    if (!name.endsWith('.schema')) continue
-    const file = path.join(root, name)
-    const st = await stat(file).catch(() => null)
-    if (!st) continue
-    const info = await readHeader(file)
-    if (info && (st.mtimeMs >= cutoff || (opts.keepSha && info.sha === opts.keepSha))) continue
-    await rm(file, {force: true})
-    removed++
-    bytes += st.size
-  }
-
-  return {removed, bytes}
+  const names = (await readdir(root).catch(() => [] as string[])).filter(n => n.endsWith('.schema'))
+  return pruneEntries(names, {
+    async facts(name) {
+      const file = path.join(root, name)
+      const st = await stat(file).catch(() => null)
+      if (!st) return null
+      const info = await readHeader(file)
+      return info ? {sha: info.sha, usedMs: st.mtimeMs, bytes: st.size} : undefined
+    },
+    remove: name => rm(path.join(root, name), {force: true}),
+  }, opts)
 }
 
 async function readHeader(file: string): Promise<SchemaEntryInfo | undefined> {
