@@ -1,11 +1,17 @@
 import {expect} from 'chai'
 import {execFileSync, spawn, spawnSync} from 'node:child_process'
 import {existsSync, mkdirSync, writeFileSync} from 'node:fs'
+import {
+  createServer, type IncomingMessage, type Server, type ServerResponse,
+} from 'node:http'
+import {type AddressInfo, type Socket} from 'node:net'
 import path from 'node:path'
 import {PassThrough} from 'node:stream'
 
 import {InterruptedError, InvalidInputError} from '../../src/core/errors.js'
-import {MAX_MANIFEST_BYTES, readManifestText} from '../../src/core/manifest-source.js'
+import {
+  DOWNLOAD_TIMEOUTS, downloadTimeouts, MAX_MANIFEST_BYTES, readManifestText,
+} from '../../src/core/manifest-source.js'
 import {ROOT} from '../support/cli.js'
 import {makeTempDir, removeTempDirs} from '../support/upstream.js'
 
@@ -123,6 +129,116 @@ describe('manifest source', () => {
       const error = await failure(readManifestText('-', {stdin, signal: controller.signal}), InterruptedError)
       expect(error.signal).to.equal('SIGINT')
       expect(error.exitCode).to.equal(130)
+    })
+  })
+
+  describe('an http(s) URL', () => {
+    let server: Server
+    let base: string
+    let requests: IncomingMessage[] = []
+    const sockets = new Set<Socket>()
+    const routes: Record<string, (res: ServerResponse) => void> = {
+      '/good.yaml'(res) {
+        res.end(YAML)
+      },
+      '/moved'(res) {
+        res.writeHead(302, {location: '/good.yaml'})
+        res.end()
+      },
+      '/declared-too-big'(res) {
+        // Says it is big and sends nothing: only the declared length can refuse it.
+        res.writeHead(200, {'content-length': String(MAX_MANIFEST_BYTES + 1)})
+        res.flushHeaders()
+      },
+      '/streamed-too-big'(res) {
+        res.write('x'.repeat(40))
+        res.end('x'.repeat(40))
+      },
+      '/silent'() {
+        // Never answers.
+      },
+      '/stalls'(res) {
+        res.writeHead(200)
+        res.write('kind: ')
+      },
+    }
+
+    before(async () => {
+      server = createServer((req, res) => {
+        requests.push(req)
+        const route = routes[req.url ?? '']
+        if (route) route(res)
+        else {
+          res.statusCode = 404
+          res.end('not here')
+        }
+      })
+      server.on('connection', socket => {
+        sockets.add(socket)
+      })
+      await new Promise<void>(resolve => {
+        server.listen(0, '127.0.0.1', resolve)
+      })
+      base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+    })
+
+    beforeEach(() => {
+      requests = []
+    })
+
+    after(async () => {
+      for (const socket of sockets) socket.destroy()
+      await new Promise(resolve => {
+        server.close(resolve)
+      })
+    })
+
+    it('is downloaded (redirects followed), with a notice that plain http can be changed on the way', async () => {
+      const notes: string[] = []
+      expect(await readManifestText(`${base}/moved`, {warn: l => notes.push(l)})).to.deep.equal({text: YAML, source: `${base}/moved`})
+      expect(requests.map(r => r.url)).to.deep.equal(['/moved', '/good.yaml'])
+      expect(notes).to.deep.equal([`downloading ${base}/moved over plain http: anyone on the way can change it`])
+    })
+
+    it('is refused by its declared size before its body is read, and by the bytes that came when it has none', async () => {
+      expect((await failure(readManifestText(`${base}/declared-too-big`), InvalidInputError)).message).to.contain('is larger than 1024 KiB')
+      expect((await failure(readManifestText(`${base}/streamed-too-big`, {limit: 64}), InvalidInputError)).message).to.match(/streamed-too-big is larger than/)
+    })
+
+    it('a server that does not answer, or stops in the middle, is an error that says which', async () => {
+      // Each wait is long only where the server does answer, so a slow machine cannot swap the two.
+      const silent = readManifestText(`${base}/silent`, {timeouts: {headersMs: 200, totalMs: 60_000}})
+      expect((await failure(silent, InvalidInputError)).message).to.equal(`cannot download manifest ${base}/silent: no answer within 0.2 s`)
+      const stalls = readManifestText(`${base}/stalls`, {timeouts: {headersMs: 60_000, totalMs: 400}})
+      expect((await failure(stalls, InvalidInputError)).message).to.equal(`cannot download manifest ${base}/stalls: no end of the download within 0.4 s`)
+    })
+
+    it('a signal stops the wait for an answer: interrupted, not a timeout', async () => {
+      const controller = new AbortController()
+      const reading = readManifestText(`${base}/silent`, {signal: controller.signal})
+      while (!requests.some(r => r.url === '/silent')) await new Promise(resolve => {
+        setImmediate(resolve)
+      })
+      controller.abort('SIGTERM')
+      const error = await failure(reading, InterruptedError)
+      expect(error.signal).to.equal('SIGTERM')
+    })
+
+    it('a server that refuses the connection is a clear error', async () => {
+      const closed = createServer()
+      await new Promise<void>(resolve => {
+        closed.listen(0, '127.0.0.1', resolve)
+      })
+      const {port} = closed.address() as AddressInfo
+      await new Promise(resolve => {
+        closed.close(resolve)
+      })
+      expect((await failure(readManifestText(`http://127.0.0.1:${port}/m.yaml`), InvalidInputError)).message).to.equal(`cannot download manifest http://127.0.0.1:${port}/m.yaml: ECONNREFUSED`)
+    })
+
+    it('PROJECT_PLANTON_HTTP_TIMEOUT sets the wait for an answer, and four times that for the download', () => {
+      expect(downloadTimeouts({PROJECT_PLANTON_HTTP_TIMEOUT: '2.5'})).to.deep.equal({headersMs: 2500, totalMs: 10_000})
+      for (const value of [undefined, '', '0', '-1', 'soon', 'Infinity']) expect(downloadTimeouts({PROJECT_PLANTON_HTTP_TIMEOUT: value}), String(value)).to.equal(DOWNLOAD_TIMEOUTS)
     })
   })
 
