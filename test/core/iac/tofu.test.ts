@@ -2,7 +2,7 @@
 import {expect} from 'chai'
 import {spawnSync} from 'node:child_process'
 import {
-  existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync,
+  copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync,
 } from 'node:fs'
 import path from 'node:path'
 
@@ -78,6 +78,11 @@ async function prepare(op: TofuOp, flags: TofuFlags = {}, m = manifest(), files?
     op, manifest: m, flags, moduleDir: ws.moduleDir, privateDir: ws.privateDir, stateDir: ws.stateDir,
   })
   return {...ws, plan, varFile: path.join(ws.privateDir, 'terraform.tfvars.json')}
+}
+
+/** The resources of a local state file. */
+function resources(statePath: string): Array<{instances: Array<{attributes: {input: {value: string}}}>}> {
+  return (JSON.parse(readFileSync(statePath, 'utf8')) as {resources: ReturnType<typeof resources>}).resources
 }
 
 describe('iac/tofu', () => {
@@ -227,22 +232,50 @@ describe('iac/tofu', () => {
       expect(existsSync(ws.stateDir)).to.equal(false)
     })
 
-    it('gives steps the real terraform runs: state lands under the home, not in the module', async function () {
-      const bin = onPath('tofu') ?? onPath('terraform')
-      if (!bin) {
-        console.log('      skipped: neither tofu nor terraform is on PATH')
-        this.skip()
+    it('passes the arguments after -- last, to the operation (to init for init)', async () => {
+      const extraArgs = ['-parallelism=2', '-lock=false']
+      for (const op of ['apply', 'destroy', 'plan', 'refresh'] as const) {
+        const {plan} = await prepare(op, {extraArgs, autoApprove: true, destroy: true})
+        expect(plan.steps[0], op).to.not.include('-lock=false')
+        expect(plan.steps[1].slice(-2), op).to.deep.equal(extraArgs)
       }
 
-      const ws = workspace({'main.tf': REAL_MODULE})
+      const {plan} = await prepare('init', {extraArgs})
+      expect(plan.steps).to.have.length(1)
+      expect(plan.steps[0].slice(-2)).to.deep.equal(extraArgs)
+    })
+
+    it('applies a saved plan from a private copy, without variables or -auto-approve, leaving the saved file alone', async () => {
+      const saved = path.join(makeTempDir('pp-saved-'), 'redis.tfplan')
+      writeFileSync(saved, 'plan bytes', {mode: 0o644})
+      const {plan, privateDir} = await prepare('apply', {planFile: saved, autoApprove: true, extraArgs: ['-parallelism=1']})
+      const copy = path.join(privateDir, 'saved.tfplan')
+      expect(plan.steps[1]).to.deep.equal(['apply', '-input=false', '-parallelism=1', copy])
+      expect(readFileSync(copy, 'utf8')).to.equal('plan bytes')
+      expect(statSync(copy).mode % 0o1000).to.equal(0o600)
+      expect(statSync(saved).mode % 0o1000).to.equal(0o644)
+    })
+
+    describe('with the real terraform', () => {
+      let bin: string | undefined
       const env: NodeJS.ProcessEnv = {
         ...process.env, CHECKPOINT_DISABLE: '1', TF_IN_AUTOMATION: '1', NO_COLOR: '1',
       }
       delete env.TF_CLI_ARGS
       delete env.TF_DATA_DIR
-      const run = async (op: TofuOp) => {
-        const {steps, statePath} = await prepareTofu({
-          op, manifest: manifest({}, {container: {replicaCount: 3}}), flags: {autoApprove: true}, moduleDir: ws.moduleDir, privateDir: ws.privateDir, stateDir: ws.stateDir,
+
+      before(function () {
+        bin = onPath('tofu') ?? onPath('terraform')
+        if (!bin) {
+          console.log('      skipped: neither tofu nor terraform is on PATH')
+          this.skip()
+        }
+      })
+
+      /** Prepares `op` in `ws` and runs its steps there; returns the local state file. */
+      async function run(ws: ReturnType<typeof workspace>, op: TofuOp, flags?: TofuFlags): Promise<string> {
+        const {statePath, steps} = await prepareTofu({
+          op, manifest: manifest({}, {container: {replicaCount: 3}}), flags: flags ?? {autoApprove: true}, moduleDir: ws.moduleDir, privateDir: ws.privateDir, stateDir: ws.stateDir,
         })
         for (const args of steps) {
           const r = spawnSync(bin!, [...args, '-no-color'], {cwd: ws.moduleDir, env, encoding: 'utf8'})
@@ -252,12 +285,25 @@ describe('iac/tofu', () => {
         return statePath!
       }
 
-      const statePath = await run('apply')
-      const state = JSON.parse(readFileSync(statePath, 'utf8')) as {resources: Array<{instances: Array<{attributes: {input: {value: string}}}>}>}
-      expect(state.resources[0].instances[0].attributes.input.value).to.equal('redis-demo-3')
-      expect(existsSync(path.join(ws.moduleDir, 'terraform.tfstate'))).to.equal(false)
-      await run('destroy')
-      expect((JSON.parse(readFileSync(statePath, 'utf8')) as {resources: unknown[]}).resources).to.deep.equal([])
+      it('runs the steps: the variables reach the module, the state lands under the home, not in the module', async () => {
+        const ws = workspace({'main.tf': REAL_MODULE})
+        const statePath = await run(ws, 'apply')
+        expect(resources(statePath)[0].instances[0].attributes.input.value).to.equal('redis-demo-3')
+        expect(existsSync(path.join(ws.moduleDir, 'terraform.tfstate'))).to.equal(false)
+        await run(ws, 'destroy')
+        expect(resources(statePath)).to.deep.equal([])
+      })
+
+      it('a plan saved by one run is applied by a later one, in a workspace of its own', async () => {
+        const first = workspace({'main.tf': REAL_MODULE})
+        const statePath = await run(first, 'plan')
+        expect(existsSync(statePath)).to.equal(false)
+        const saved = path.join(makeTempDir('pp-saved-'), 'redis.tfplan')
+        copyFileSync(path.join(first.privateDir, 'tfplan'), saved)
+        const later = {...workspace({'main.tf': REAL_MODULE}), stateDir: first.stateDir}
+        await run(later, 'apply', {planFile: saved})
+        expect(resources(statePath)[0].instances[0].attributes.input.value).to.equal('redis-demo-3')
+      })
     })
   })
 
