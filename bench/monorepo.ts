@@ -1,6 +1,14 @@
 /**
- * A synthetic ProjectPlanton monorepo of the real shape, written as a bare git repository with
- * `git fast-import` (one process, one pack, no work tree): seconds instead of minutes.
+ * A synthetic ProjectPlanton monorepo of the real shape (test/support/monorepo.ts) and size,
+ * written as a bare git repository with `git fast-import` (one process, one pack, no work tree):
+ * seconds instead of minutes.
+ *
+ * Why this is not the tests' generator (test/support/upstream.ts) with a size option: what the
+ * benchmark measures (clone, fetch, export, copy) depends on the number and size of files, the
+ * pack and the history, so it needs the real ones; the content is never run, only stored, so it
+ * is made up (lines from a small vocabulary that compress like source code, images that do not
+ * compress at all). The tests need the opposite: a small tree whose content runs, built in a
+ * fraction of a second and changed commit by commit through a work tree.
  *
  * Shape at HEAD (scale 1): ~7,400 files, ~100 MiB; 135 kinds with a pulumi module (13 files, Go
  * `package main` plus a `module/` package, no own go.mod) and 131 with a tf module (7 files) under
@@ -19,8 +27,10 @@ import {once} from 'node:events'
 import {mkdir, writeFile} from 'node:fs/promises'
 import path from 'node:path'
 
-export const GO_MODULE = 'github.com/plantonhq/project-planton'
-export const PROVIDER_ROOT = 'apis/org/project_planton/provider'
+import {
+  API_ROOT, componentTag, GO_MODULE, kindDir as kindFolder, moduleDir, PROVIDERS, pulumiProject,
+} from '../test/support/monorepo.js'
+
 /** The package of big generated files, and how big they are. */
 export const BIG_PACKAGE = 'pkg/kubernetes/kubernetestypes/crds'
 const BIG_FILES = 3
@@ -40,21 +50,21 @@ export type MonorepoFacts = {
   kinds: KindInfo[]
 }
 
-/** Providers of SPEC §7 with how many kinds each has (135 in all). */
-const PROVIDERS: Array<[string, string, number]> = [
-  ['kubernetes', 'Kubernetes', 45],
-  ['aws', 'Aws', 25],
-  ['gcp', 'Gcp', 15],
-  ['digitalocean', 'DigitalOcean', 12],
-  ['civo', 'Civo', 10],
-  ['azure', 'Azure', 10],
-  ['cloudflare', 'Cloudflare', 8],
-  ['auth0', 'Auth0', 3],
-  ['openfga', 'OpenFga', 3],
-  ['confluent', 'Confluent', 2],
-  ['atlas', 'Atlas', 1],
-  ['snowflake', 'Snowflake', 1],
-]
+/** For each provider: the prefix of its kinds' names, and how many kinds it has (135 in all). */
+const KINDS_OF: Record<(typeof PROVIDERS)[number], [prefix: string, count: number]> = {
+  kubernetes: ['Kubernetes', 45],
+  aws: ['Aws', 25],
+  gcp: ['Gcp', 15],
+  digitalocean: ['DigitalOcean', 12],
+  civo: ['Civo', 10],
+  azure: ['Azure', 10],
+  cloudflare: ['Cloudflare', 8],
+  auth0: ['Auth0', 3],
+  openfga: ['OpenFga', 3],
+  confluent: ['Confluent', 2],
+  atlas: ['Atlas', 1],
+  snowflake: ['Snowflake', 1],
+}
 
 const SUFFIXES = [
   'Postgres',
@@ -128,7 +138,8 @@ const SUFFIXES = [
 export function kinds(): KindInfo[] {
   const all: KindInfo[] = []
   let tfSkipped = 0
-  for (const [provider, prefix, count] of PROVIDERS) {
+  for (const provider of PROVIDERS) {
+    const [prefix, count] = KINDS_OF[provider]
     for (let i = 0; i < count; i++) {
       // Kubernetes kinds are workloads (Postgres, Redis, …); the cloud ones start at Vpc.
       const j = i + (provider === 'kubernetes' ? 0 : 30)
@@ -145,7 +156,7 @@ export function kinds(): KindInfo[] {
 }
 
 export function kindDir(k: KindInfo): string {
-  return `${PROVIDER_ROOT}/${k.provider}/${k.folder}/v1`
+  return kindFolder(k.provider, k.folder)
 }
 
 // ---------------------------------------------------------------------------
@@ -237,7 +248,7 @@ const go = (rel: string) => `${GO_MODULE}/${rel}`
 // ---------------------------------------------------------------------------
 // the tree
 
-const SHARED = 'apis/org/project_planton/shared'
+const SHARED = `${API_ROOT}/shared`
 const SHARED_K8S = `${SHARED}/kubernetes`
 const SHARED_KIND = `${SHARED}/cloudresourcekind`
 const STACKINPUT = 'pkg/iac/pulumi/pulumimodule/stackinput'
@@ -274,7 +285,7 @@ function kindFiles(k: KindInfo): File[] {
     textFile(`${dir}/iac/hack/manifest.yaml`, 400, 'md'),
   ]
   if (k.pulumi) {
-    const pd = `${dir}/iac/pulumi`
+    const pd = moduleDir(k.provider, k.folder, 'pulumi')
     const mod = `${pd}/module`
     const moduleImports = [
       go(dir),
@@ -285,7 +296,7 @@ function kindFiles(k: KindInfo): File[] {
       'github.com/pulumi/pulumi/sdk/v3/go/pulumi',
     ]
     files.push(
-      {path: `${pd}/Pulumi.yaml`, mode: '100644', content: () => Buffer.from(`name: ${k.folder}\nruntime: go\ndescription: Pulumi module of ${k.kind}\n`)},
+      {path: `${pd}/Pulumi.yaml`, mode: '100644', content: () => Buffer.from(pulumiProject(k.folder, `Pulumi module of ${k.kind}`))},
       textFile(`${pd}/Makefile`, 600, 'md'),
       textFile(`${pd}/README.md`, 2500, 'md'),
       textFile(`${pd}/overview.md`, 3000, 'md'),
@@ -299,7 +310,7 @@ function kindFiles(k: KindInfo): File[] {
   }
 
   if (k.tf) {
-    const td = `${dir}/iac/tf`
+    const td = moduleDir(k.provider, k.folder, 'tf')
     files.push(
       ...['main', 'variables', 'outputs', 'locals', 'provider'].map(n => textFile(`${td}/${n}.tf`, 3000, 'hcl')),
       textFile(`${td}/README.md`, 2500, 'md'),
@@ -330,7 +341,7 @@ function baseTree(): File[] {
     ...goPackage(STACKINPUT, 2, [go(SHARED)], 3000),
     ...goPackage(STRINGMAPS, 2, [], 2000),
   )
-  for (const [p] of PROVIDERS) files.push(...goPackage(providerPkg(p), 4, [go(SHARED), go(STRINGMAPS)], 4000))
+  for (const p of PROVIDERS) files.push(...goPackage(providerPkg(p), 4, [go(SHARED), go(STRINGMAPS)], 4000))
   for (const h of K8S_HELPERS) files.push(...goPackage(h, 3, [go(SHARED_K8S)], 4000))
   for (let i = 0; i < BIG_FILES; i++) {
     const p = `${BIG_PACKAGE}/zz_generated_${i}.go`
@@ -505,7 +516,7 @@ export async function createMonorepo(dir: string, opts: {scale?: number; base?: 
     const k = kindList[(c * 17) % kindList.length]
     const date = `2026${String(1 + Math.floor(c / 28)).padStart(2, '0')}${String(1 + (c % 28)).padStart(2, '0')}`
     const kindsOfTag = [`terraform.${k.folder}`, `pulumi.${k.folder}`, 'cli', 'app']
-    const name = `v0.3.${c % 20}-${kindsOfTag[c % 4]}.${date}.${c % 3}`
+    const name = componentTag(`v0.3.${c % 20}`, kindsOfTag[c % 4], date, c % 3)
     tagNames.push(name)
     await fi.write(`reset refs/tags/${name}\nfrom :${commitMark(at)}\n\n`)
   }

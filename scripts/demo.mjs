@@ -4,6 +4,11 @@
 // first (cloning) and later (cached) apply, a version switch, a plan of another version, a kept
 // workspace, status and destroy. Needs Node.js, git, and terraform or tofu on PATH; no network.
 //
+// Why the upstream comes from a folder of plain files and not from the generator of the tests
+// (test/support/upstream.ts): it is what a newcomer reads, and may change to see what a run does
+// with it; it ships in the package; and this script runs with plain node, without the TypeScript
+// loader of the tests. test/support/monorepo.test.ts checks that it keeps the monorepo's shape.
+//
 //   node scripts/demo.mjs [--keep]     --keep leaves the temporary folder in place
 import {execFileSync, spawn} from 'node:child_process'
 import {

@@ -1,6 +1,6 @@
 import {expect} from 'chai'
 import {
-  existsSync, lstatSync, mkdirSync, readFileSync, readlinkSync, statSync, symlinkSync, writeFileSync,
+  existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, statSync, symlinkSync, writeFileSync,
 } from 'node:fs'
 import path from 'node:path'
 
@@ -8,8 +8,10 @@ import type {TreeEntry} from '../../src/core/git.js'
 
 import {InvalidInputError} from '../../src/core/errors.js'
 import {
-  copyFolder, exportEntries, isGitName, readInside, resolvesInside, writeGenerated,
+  copyFolder, copySnapshot, exportEntries, isGitName, readInside, resolvesInside, writeGenerated,
 } from '../../src/core/materialise.js'
+import {createSnapshot, snapshotKey} from '../../src/core/snapshot.js'
+import {hashTree} from '../support/cli.js'
 import {makeTempDir, removeTempDirs} from '../support/upstream.js'
 
 const links = (m: Record<string, string>) => new Map(Object.entries(m))
@@ -25,6 +27,12 @@ function source(files: Record<string, {content: string; mode?: string}>) {
     }
   })
   return {entries, reader: {read: async (oid: string) => blobs.get(oid)!}}
+}
+
+/** A complete snapshot of `files`, in a cache of its own. */
+async function snapshotOf(files: Record<string, {content: string; mode?: string}>) {
+  const {entries, reader} = source(files)
+  return createSnapshot(makeTempDir('pp-cache-'), snapshotKey(['test', Object.keys(files).join(',')]), {entries, reader}, {layout: 'closure', modulePath: 'm'})
 }
 
 describe('materialise', () => {
@@ -73,6 +81,87 @@ describe('materialise', () => {
       })
       expect(statSync(path.join(dest, 'm/run.sh')).mode % 0o1000).to.equal(0o755)
       expect(readlinkSync(path.join(dest, 'm/b.tf'))).to.equal('a.tf')
+    })
+  })
+
+  describe('paths that leave the destination', () => {
+    it('refuses an entry whose path leaves the destination (or is the destination), writing nothing anywhere', async () => {
+      for (const name of ['../escape.txt', 'm/../../escape.txt', '<top>/escape.txt', '.', 'm/..']) {
+        const top = makeTempDir('pp-mat-')
+        const bad = name.replace('<top>', top)
+        const dest = path.join(top, 'dest')
+        mkdirSync(dest)
+        const {entries, reader} = source({'m/main.tf': {content: 'x'}, [bad]: {content: 'pwned'}})
+        try {
+          await exportEntries(reader, entries, dest)
+          expect.fail(`exported ${bad}`)
+        } catch (error) {
+          expect(error, bad).to.be.instanceOf(InvalidInputError)
+          expect((error as Error).message).to.equal(`refusing ${JSON.stringify(bad)}: its path leaves the workspace`)
+        }
+
+        expect(readdirSync(top), bad).to.deep.equal(['dest'])
+        expect(readdirSync(dest), bad).to.deep.equal([])
+      }
+    })
+
+    it('refuses a link placed outside the destination even when its target looks harmless', async () => {
+      const top = makeTempDir('pp-mat-')
+      const dest = path.join(top, 'dest')
+      mkdirSync(dest)
+      const {entries, reader} = source({'m/main.tf': {content: 'x'}, '../link': {content: 'dest/m/main.tf', mode: '120000'}})
+      try {
+        await exportEntries(reader, entries, dest)
+        expect.fail('exported')
+      } catch (error) {
+        expect(error).to.be.instanceOf(InvalidInputError)
+      }
+
+      expect(readdirSync(top)).to.deep.equal(['dest'])
+      expect(readdirSync(dest)).to.deep.equal([])
+    })
+  })
+
+  describe('copies of a snapshot', () => {
+    it('hold its files with their modes, its links, and every parent folder', async () => {
+      const snap = await snapshotOf({
+        'go.mod': {content: 'module x\n'},
+        'a/b/c/deep.go': {content: 'package c\n'},
+        'm/run.sh': {content: '#!/bin/sh\n', mode: '100755'},
+        'm/link.go': {content: '../a/b/c/deep.go', mode: '120000'},
+        'x/only-a-link': {content: '../go.mod', mode: '120000'},
+      })
+      // The index lists the folders that hold entries; their parents are made by the copy.
+      expect(snap.index.dirs).to.deep.equal(['a/b/c', 'm', 'x'])
+      const dest = makeTempDir('pp-dest-')
+      const out = await copySnapshot(snap, dest)
+      expect(out).to.deep.equal({files: 5, bytes: snap.index.bytes})
+      expect(hashTree(dest)).to.deep.equal(hashTree(path.join(snap.dir, 'tree')))
+      expect(statSync(path.join(dest, 'm/run.sh')).mode % 0o1000).to.equal(0o755)
+      expect(readlinkSync(path.join(dest, 'm/link.go'))).to.equal('../a/b/c/deep.go')
+      expect(readFileSync(path.join(dest, 'm/link.go'), 'utf8')).to.equal('package c\n')
+    })
+
+    it('go into a workspace tree whose folders partly exist', async () => {
+      const snap = await snapshotOf({'m/a/f.tf': {content: 'f'}, 'm/g.tf': {content: 'g'}})
+      const dest = makeTempDir('pp-dest-')
+      mkdirSync(path.join(dest, 'm'))
+      await copySnapshot(snap, dest)
+      expect(readFileSync(path.join(dest, 'm/a/f.tf'), 'utf8')).to.equal('f')
+    })
+
+    it('are copies, not links: a tool writing into its workspace leaves the snapshot as it was', async () => {
+      const snap = await snapshotOf({'m/main.tf': {content: 'original'}})
+      const before = hashTree(snap.dir)
+      const dest = makeTempDir('pp-dest-')
+      await copySnapshot(snap, dest)
+      writeFileSync(path.join(dest, 'm/main.tf'), 'changed by a run')
+      expect(statSync(path.join(dest, 'm/main.tf')).ino).to.not.equal(statSync(path.join(snap.dir, 'tree/m/main.tf')).ino)
+      expect(hashTree(snap.dir)).to.deep.equal(before)
+      // A second run gets the original.
+      const again = makeTempDir('pp-dest-')
+      await copySnapshot(snap, again)
+      expect(readFileSync(path.join(again, 'm/main.tf'), 'utf8')).to.equal('original')
     })
   })
 

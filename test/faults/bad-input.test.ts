@@ -16,9 +16,10 @@ import {
   type Upstream,
 } from '../support/upstream.js'
 import {
-  cli, copyHome, listDir, snapshot, snapshotDiff, status, workTreeDiff,
-} from './helpers.js'
+  cli, copyHome, listDir, status,
+} from './sandbox.js'
 import {badInput, fault, tally} from './tally.js'
+import {snapshot, snapshotDiff, workTreeDiff} from './trees.js'
 
 const STACK_LABEL = 'pulumi.project-planton.org/stack.fqdn'
 

@@ -9,11 +9,15 @@ import {installPulumiStandIn, readRecords} from '../support/pulumi-stand-in.js'
 import {
   createUpstream, makeTempDir, manifestYaml, removeTempDirs, TF_MODULE_REDIS, type Upstream,
 } from '../support/upstream.js'
+import {signalGroup, startGroup} from './process-group.js'
 import {
-  actualTree, cli, copyHome, expectedTree, gatedPulumi, gateFetches, initialRef, listDir, signalGroup, startGroup, status,
-  treeDiff, workTreeDiff,
-} from './helpers.js'
+  cli, copyHome, initialRef, listDir, status,
+} from './sandbox.js'
+import {gatedPulumi, gateFetches} from './slow.js'
 import {fault, tally} from './tally.js'
+import {
+  actualTree, expectedTree, treeDiff, workTreeDiff,
+} from './trees.js'
 
 function lockOwner(sb: Sandbox): {command: string; pid: number} | undefined {
   try {

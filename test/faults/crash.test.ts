@@ -15,10 +15,16 @@ import {
   createUpstream, makeTempDir, manifestYaml, removeTempDirs, TF_MODULE_POSTGRES, type Upstream,
 } from '../support/upstream.js'
 import {
-  actualTree, addBulk, ageLock, BULK_FILES, bulkFile, cli, copyHome, crash, expectedTree, type GroupCli, initialRef, listDir,
-  receivingPackSize, signalGroup, startGroup, status, stopWhen, tmpClone, treeDiff, workTreeDiff,
-} from './helpers.js'
+  crash, type GroupCli, signalGroup, startGroup, stopWhen,
+} from './process-group.js'
+import {
+  ageLock, cli, copyHome, initialRef, listDir, receivingPackSize, status, tmpClone,
+} from './sandbox.js'
+import {addBulk, BULK_FILES, bulkFile} from './slow.js'
 import {fault} from './tally.js'
+import {
+  actualTree, expectedTree, treeDiff, workTreeDiff,
+} from './trees.js'
 
 type Point = {name: string; when: (sb: Sandbox, p: GroupCli) => boolean}
 

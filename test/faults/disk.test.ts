@@ -17,10 +17,13 @@ import {
   createUpstream, makeTempDir, manifestYaml, removeTempDirs, TF_MODULE_POSTGRES, type Upstream,
 } from '../support/upstream.js'
 import {
-  actualTree, addBulk, canMount, cli, copyHome, expectedTree, listDir, snapshot, snapshotDiff, status, treeDiff,
-  workTreeDiff,
-} from './helpers.js'
+  cli, copyHome, listDir, status,
+} from './sandbox.js'
+import {addBulk} from './slow.js'
 import {fault} from './tally.js'
+import {
+  actualTree, expectedTree, snapshot, snapshotDiff, treeDiff, workTreeDiff,
+} from './trees.js'
 
 /** Whether permission bits stop this process from writing (they do not for root). */
 function chmodProtects(dir: string): boolean {
@@ -36,6 +39,14 @@ function chmodProtects(dir: string): boolean {
     chmodSync(probe, 0o755)
     rmSync(probe, {force: true, recursive: true})
   }
+}
+
+/** Whether `mount -t tmpfs` works here (root in a container may or may not be allowed to mount). */
+function canMount(probeDir: string): boolean {
+  mkdirSync(probeDir, {recursive: true})
+  const ok = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', probeDir]).status === 0
+  if (ok) spawnSync('umount', [probeDir])
+  return ok
 }
 
 /** What a full disk under the home must say: what happened, where, and what to do. */

@@ -16,10 +16,12 @@ import {installPulumiStandIn, readRecords} from '../support/pulumi-stand-in.js'
 import {
   createUpstream, makeTempDir, manifestYaml, markerAt, PULUMI_MODULE_REDIS, removeTempDirs, TF_MODULE_REDIS, type Upstream,
 } from '../support/upstream.js'
+import {signalGroup, sleep, startGroup} from './process-group.js'
 import {
-  cli, copyHome, listDir, signalGroup, sleep, snapshot, snapshotDiff, startGroup, status,
-} from './helpers.js'
+  cli, copyHome, listDir, status,
+} from './sandbox.js'
 import {badInput, fault, tally} from './tally.js'
+import {snapshot, snapshotDiff} from './trees.js'
 
 const TOFU = {'project-planton.org/provisioner': 'terraform'}
 

@@ -14,9 +14,13 @@ import {
   type Upstream,
 } from '../support/upstream.js'
 import {
-  cli, copyHome, crash, credentialFiles, type GroupCli, listDir, signalGroup, snapshot, snapshotDiff, startGroup, stopWhen,
-} from './helpers.js'
+  crash, type GroupCli, signalGroup, startGroup, stopWhen,
+} from './process-group.js'
+import {
+  cli, copyHome, credentialFiles, listDir,
+} from './sandbox.js'
 import {fault, tally} from './tally.js'
+import {snapshot, snapshotDiff} from './trees.js'
 
 function unchanged(before: Map<string, string>, dir: string, what: string): void {
   const changed = snapshotDiff(before, snapshot(dir))

@@ -10,10 +10,9 @@ import {type Sandbox, sandbox} from '../support/cli.js'
 import {
   createUpstream, makeTempDir, manifestYaml, removeTempDirs, type Upstream,
 } from '../support/upstream.js'
-import {
-  actualTree, cli, copyHome, expectedTree, status, treeDiff,
-} from './helpers.js'
+import {cli, copyHome, status} from './sandbox.js'
 import {fault} from './tally.js'
+import {actualTree, expectedTree, treeDiff} from './trees.js'
 
 describe('faults: upstream unreachable', () => {
   let u: Upstream

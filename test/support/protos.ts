@@ -13,11 +13,9 @@ import {type FileDescriptorProto, FileDescriptorProtoSchema} from '@bufbuild/pro
 
 import {buildRegistry} from '../../src/core/schema/descriptors.js'
 import {protoTextCompiler} from '../../src/core/schema/proto-text.js'
+import {API_ROOT, GO_MODULE} from './monorepo.js'
 
 export type SchemaRelease = 'v0.1.0' | 'v0.2.0'
-
-const ROOT = 'apis/org/project_planton'
-const GO_MODULE = 'github.com/plantonhq/project-planton'
 
 const OPTIONS = `syntax = "proto3";
 
@@ -320,7 +318,7 @@ function goBody(name: string): string {
 
   const kind = KINDS.find(k => name === `org/project_planton/provider/${k.provider}/${k.folder}/v1/api.proto`)
   if (!kind) return ''
-  return `import shared "${GO_MODULE}/${ROOT}/shared"\n\n// ${kind.name} is the API resource.\ntype ${kind.name} struct {\n\tName     string\n\tMetadata *shared.Metadata\n}\n`
+  return `import shared "${GO_MODULE}/${API_ROOT}/shared"\n\n// ${kind.name} is the API resource.\ntype ${kind.name} struct {\n\tName     string\n\tMetadata *shared.Metadata\n}\n`
 }
 
 /** For createUpstream({files}): the schema of v0.1.0 in the first commit, of v0.2.0 from the second on. */

@@ -1,5 +1,13 @@
-// Builds real git repositories shaped like the ProjectPlanton monorepo, for use
-// as the upstream of the staging cache in tests.
+// Builds real git repositories shaped like the ProjectPlanton monorepo (the shape of
+// monorepo.ts), for use as the upstream of the staging cache in tests.
+//
+// Why this is not the benchmark's generator (bench/monorepo.ts) with a size option: tests need
+// content that runs and says which version ran (tf modules of `terraform_data` that terraform
+// applies without a download, Go files whose imports make a known closure, a release marker in
+// every module), a history with a branch, moved and component tags, and a work repository the
+// tests keep committing to; and they build hundreds of upstreams per run, so each must take a
+// fraction of a second. The benchmark needs the real sizes and none of that.
+// Why not the demo's (examples/demo-monorepo): that is one kind, for people to read.
 //
 // History created by createUpstream() (all on branch `main` unless noted):
 //   commit 1  marker "v0.1.0"   tag v0.1.0
@@ -20,6 +28,12 @@ import {tmpdir} from 'node:os'
 import {dirname, join} from 'node:path'
 import {stringify} from 'yaml'
 
+import {
+  componentTag, GO_MODULE, kindDir, moduleDir, pulumiProject,
+} from './monorepo.js'
+
+export {GO_MODULE} from './monorepo.js'
+
 export type Upstream = {
   /** the non-bare work repo that acts as upstream */
   dir: string
@@ -39,22 +53,18 @@ export type Upstream = {
   git(...args: string[]): string
 }
 
-export const GO_MODULE = 'github.com/plantonhq/project-planton'
+export const KIND_DIR_REDIS = kindDir('kubernetes', 'KubernetesRedis')
+export const KIND_DIR_POSTGRES = kindDir('kubernetes', 'KubernetesPostgres')
+export const KIND_DIR_AWSS3BUCKET = kindDir('aws', 'AwsS3Bucket')
+export const KIND_DIR_GCPGKECLUSTER = kindDir('gcp', 'GcpGkeCluster')
 
-const PROVIDER_ROOT = 'apis/org/project_planton/provider'
-
-export const KIND_DIR_REDIS = `${PROVIDER_ROOT}/kubernetes/kubernetesredis/v1`
-export const KIND_DIR_POSTGRES = `${PROVIDER_ROOT}/kubernetes/kubernetespostgres/v1`
-export const KIND_DIR_AWSS3BUCKET = `${PROVIDER_ROOT}/aws/awss3bucket/v1`
-export const KIND_DIR_GCPGKECLUSTER = `${PROVIDER_ROOT}/gcp/gcpgkecluster/v1`
-
-export const TF_MODULE_REDIS = `${KIND_DIR_REDIS}/iac/tf`
-export const PULUMI_MODULE_REDIS = `${KIND_DIR_REDIS}/iac/pulumi`
-export const TF_MODULE_POSTGRES = `${KIND_DIR_POSTGRES}/iac/tf`
-export const PULUMI_MODULE_POSTGRES = `${KIND_DIR_POSTGRES}/iac/pulumi`
-export const TF_MODULE_AWSS3BUCKET = `${KIND_DIR_AWSS3BUCKET}/iac/tf`
-export const PULUMI_MODULE_AWSS3BUCKET = `${KIND_DIR_AWSS3BUCKET}/iac/pulumi`
-export const TF_MODULE_GCPGKECLUSTER = `${KIND_DIR_GCPGKECLUSTER}/iac/tf`
+export const TF_MODULE_REDIS = moduleDir('kubernetes', 'KubernetesRedis', 'tf')
+export const PULUMI_MODULE_REDIS = moduleDir('kubernetes', 'KubernetesRedis', 'pulumi')
+export const TF_MODULE_POSTGRES = moduleDir('kubernetes', 'KubernetesPostgres', 'tf')
+export const PULUMI_MODULE_POSTGRES = moduleDir('kubernetes', 'KubernetesPostgres', 'pulumi')
+export const TF_MODULE_AWSS3BUCKET = moduleDir('aws', 'AwsS3Bucket', 'tf')
+export const PULUMI_MODULE_AWSS3BUCKET = moduleDir('aws', 'AwsS3Bucket', 'pulumi')
+export const TF_MODULE_GCPGKECLUSTER = moduleDir('gcp', 'GcpGkeCluster', 'tf')
 
 export const TF_MODULES = [TF_MODULE_REDIS, TF_MODULE_POSTGRES, TF_MODULE_AWSS3BUCKET, TF_MODULE_GCPGKECLUSTER] as const
 export const PULUMI_MODULES = [PULUMI_MODULE_REDIS, PULUMI_MODULE_POSTGRES, PULUMI_MODULE_AWSS3BUCKET] as const
@@ -72,9 +82,9 @@ export const UNRELATED_GO_DIR = 'pkg/unrelated'
 
 export const RELEASE_TAGS = ['v0.1.0', 'v0.2.0'] as const
 export const COMPONENT_TAGS = [
-  'v0.2.0-terraform.kubernetesredis.20260101.0',
-  'v0.3.0-cli.20260115.1',
-  'v0.9.9-pulumi.awss3bucket.20260120.0',
+  componentTag('v0.2.0', 'terraform.kubernetesredis', '20260101', 0),
+  componentTag('v0.3.0', 'cli', '20260115', 1),
+  componentTag('v0.9.9', 'pulumi.awss3bucket', '20260120', 0),
 ] as const
 export const FEATURE_BRANCH = 'feature/x'
 
@@ -157,8 +167,8 @@ const KINDS: KindSpec[] = [
   {kind: 'gcpgkecluster', kindName: 'GcpGkeCluster', provider: 'gcp'},
 ]
 
-function kindDir(k: KindSpec): string {
-  return `${PROVIDER_ROOT}/${k.provider}/${k.kind}/v1`
+function apiDir(k: KindSpec): string {
+  return kindDir(k.provider, k.kind)
 }
 
 function tfOutputs(marker: string): string {
@@ -177,7 +187,7 @@ output "module_version" {
 }
 
 function tfFiles(k: KindSpec, marker: string): Record<string, string> {
-  const dir = `${kindDir(k)}/iac/tf`
+  const dir = moduleDir(k.provider, k.kind, 'tf')
   return {
     [`${dir}/README.md`]: `# ${k.kindName} Terraform module\n\nTest module; uses only built-in resources.\n`,
     [`${dir}/main.tf`]: `locals {
@@ -210,15 +220,15 @@ variable "spec" {
 
 function pulumiFiles(k: KindSpec): Record<string, string> {
   if (!k.pulumiName || !k.providerPkg) return {}
-  const dir = `${kindDir(k)}/iac/pulumi`
-  const apiPkg = `${GO_MODULE}/${kindDir(k)}`
+  const dir = moduleDir(k.provider, k.kind, 'pulumi')
+  const apiPkg = `${GO_MODULE}/${apiDir(k)}`
   const alias = `${k.kind}v1`
   return {
     [`${dir}/Makefile`]: `.PHONY: build
 build:
 \tgo build ./...
 `,
-    [`${dir}/Pulumi.yaml`]: `name: ${k.pulumiName}\nruntime: go\ndescription: test\n`,
+    [`${dir}/Pulumi.yaml`]: pulumiProject(k.pulumiName, 'test'),
     [`${dir}/README.md`]: `# ${k.kindName} Pulumi module\n`,
     [`${dir}/main.go`]: `package main
 
@@ -264,7 +274,7 @@ func normalize(s string) string { return strings.ToLower(s) }
 
 function apiFiles(k: KindSpec): Record<string, string> {
   return {
-    [`${kindDir(k)}/api.pb.go`]: `package ${k.kind}v1
+    [`${apiDir(k)}/api.pb.go`]: `package ${k.kind}v1
 
 import shared "${GO_MODULE}/${SHARED_GO_DIRS.shared}"
 
@@ -274,7 +284,7 @@ type ${k.kindName} struct {
 \tMetadata *shared.Metadata
 }
 `,
-    [`${kindDir(k)}/api.proto`]: `syntax = "proto3";\n\npackage org.project_planton.provider.${k.provider}.${k.kind}.v1;\n\nmessage ${k.kindName} {}\n`,
+    [`${apiDir(k)}/api.proto`]: `syntax = "proto3";\n\npackage org.project_planton.provider.${k.provider}.${k.kind}.v1;\n\nmessage ${k.kindName} {}\n`,
   }
 }
 
