@@ -16,8 +16,8 @@ export function redactUrl(url: string): string {
 /** Credentials of every URL inside `text` (git quotes the URL it failed on) replaced by `***`. */
 export function redactUrls(text: string): string {
   return text
-  .replaceAll(/\b(https?:\/\/)[^\s/@'"]+@/gi, '$1***@')
-  .replaceAll(/\b([a-z][\w+.-]*:\/\/[^\s/@:'"]*):[^\s/@'"]*@/gi, '$1:***@')
+  .replaceAll(/\b(https?:\/\/)[^\s/'"]+@/gi, '$1***@')
+  .replaceAll(/\b([a-z][\w+.-]*:\/\/[^\s/@:'"]*):[^\s/'"]*@/gi, '$1:***@')
 }
 
 /**

@@ -103,13 +103,12 @@ export function resolveRepoUrl(env: NodeJS.ProcessEnv = process.env, cwd = proce
 
 /**
  * git's own rule (connect.c, url_is_local_not_ssh): `scheme://…` is a URL; otherwise a colon
- * before the first slash makes an scp-like `[user@]host:path` (`[host]:path` with brackets); no
- * colon, or a slash before it, is a local path.
+ * before the first slash makes an scp-like `[user@]host:path` (`[host]:path` too: the colon inside
+ * the brackets already counts, as it does for git); no colon, or a slash before it, is a local path.
  */
 export function isLocalPath(url: string): boolean {
   if (/^[a-z][\w+.-]*:\/\//i.test(url)) return false
-  const afterBracket = url.startsWith('[') && url.includes(']') ? url.indexOf(']') : 0
-  const colon = url.indexOf(':', afterBracket)
+  const colon = url.indexOf(':')
   const slash = url.indexOf('/')
   return colon === -1 || (slash !== -1 && slash < colon)
 }

@@ -4,8 +4,10 @@
  * is read with a size limit and can be abandoned at once when the run is interrupted: a Ctrl-C must
  * work while the CLI waits for a writer that never comes.
  */
-import {closeSync, constants, openSync} from 'node:fs'
-import {open, readFile, stat} from 'node:fs/promises'
+import {
+  close, closeSync, constants, open as openFd, openSync,
+} from 'node:fs'
+import {readFile, stat} from 'node:fs/promises'
 import net from 'node:net'
 
 import {redactUrl} from './display.js'
@@ -57,17 +59,21 @@ export async function readManifestText(file: string, opts: ReadOptions = {}): Pr
  * opened for writing once (without writing), which lets the pending open complete.
  */
 async function openPipe(file: string, signal?: AbortSignal): Promise<NodeJS.ReadableStream> {
-  const opening = open(file, constants.O_RDONLY)
-  const handle = await new Promise<Awaited<typeof opening>>((resolve, reject) => {
+  // A plain descriptor, not a FileHandle: the socket below owns and closes it, and a FileHandle
+  // would close the same number again when collected (by then, maybe another file's).
+  const opening = new Promise<number>((resolve, reject) => {
+    openFd(file, constants.O_RDONLY, (error, fd) => (error ? reject(error) : resolve(fd)))
+  })
+  let settled = false
+  opening.then(() => {
+    settled = true
+  }, () => {
+    settled = true
+  })
+  const fd = await new Promise<number>((resolve, reject) => {
     const onAbort = () => {
-      try {
-        // eslint-disable-next-line no-bitwise -- open(2) flags are a bit mask
-        closeSync(openSync(file, constants.O_WRONLY | constants.O_NONBLOCK))
-      } catch {
-        // ENXIO: the open already completed (no reader is waiting); nothing to release.
-      }
-
-      opening.then(async h => h.close(), () => {})
+      release(file, () => settled)
+      opening.then(f => close(f, () => {}), () => {})
       reject(new InterruptedError(signalOf(signal!)))
     }
 
@@ -78,9 +84,9 @@ async function openPipe(file: string, signal?: AbortSignal): Promise<NodeJS.Read
 
     signal?.addEventListener('abort', onAbort, {once: true})
     opening.then(
-      h => {
+      f => {
         signal?.removeEventListener('abort', onAbort)
-        resolve(h)
+        resolve(f)
       },
       error => {
         signal?.removeEventListener('abort', onAbort)
@@ -89,7 +95,22 @@ async function openPipe(file: string, signal?: AbortSignal): Promise<NodeJS.Read
     )
   })
   // Read through the event loop (epoll), not the thread pool: a silent writer must not block exit.
-  return new net.Socket({fd: handle.fd, readable: true, writable: false})
+  return new net.Socket({fd, readable: true, writable: false})
+}
+
+/**
+ * Lets a pending open of the FIFO complete by opening it for writing once. Until the reader's open
+ * has reached the kernel, that fails with ENXIO (no reader yet): try again until the open is done.
+ */
+function release(file: string, done: () => boolean): void {
+  if (done()) return
+  try {
+    // eslint-disable-next-line no-bitwise -- open(2) flags are a bit mask
+    closeSync(openSync(file, constants.O_WRONLY | constants.O_NONBLOCK))
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENXIO') return
+    setImmediate(() => release(file, done))
+  }
 }
 
 async function readStream(stream: NodeJS.ReadableStream, source: string, limit: number, signal?: AbortSignal): Promise<string> {
@@ -161,8 +182,17 @@ async function download(url: string, opts: ReadOptions): Promise<string> {
     stop.abort()
   }, timeouts.headersMs)
   try {
+    // fetch refuses a URL with credentials in it: they go as a basic Authorization header.
+    const target = new URL(url)
+    const headers: Record<string, string> = {accept: 'application/yaml, text/yaml, text/plain, */*'}
+    if (target.username || target.password) {
+      headers.authorization = `Basic ${Buffer.from(`${decodeURIComponent(target.username)}:${decodeURIComponent(target.password)}`).toString('base64')}`
+      target.username = ''
+      target.password = ''
+    }
+
     // eslint-disable-next-line n/no-unsupported-features/node-builtins -- fetch is stable from Node 20 on (the plugin dates it to 21)
-    const response = await fetch(url, {signal: stop.signal, redirect: 'follow', headers: {accept: 'application/yaml, text/yaml, text/plain, */*'}})
+    const response = await fetch(target, {signal: stop.signal, redirect: 'follow', headers})
     clearTimeout(timer)
     timer = setTimeout(() => {
       timedOut = 'download'

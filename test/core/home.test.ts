@@ -68,9 +68,10 @@ describe('home', () => {
         '../up',
         '[a/b]:c',
         'a b',
+        '[::1]/repo',
+        '[a:b]/c',
+        '[::1]/x:y',
       ]
-      // Not listed, because they differ: `[::1]/repo` and `[a:b]/c` are scp-like names without a path
-      // to git (it refuses them), and local folders to isLocalPath (which skips a colon in brackets).
       const differ = urls.filter(u => isLocalPath(u) !== gitReadsAsLocal(u, dir))
       expect(differ).to.deep.equal([])
       // Both kinds are in the list: the comparison can tell them apart.

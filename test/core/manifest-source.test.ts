@@ -266,6 +266,27 @@ describe('manifest source', () => {
       expect(readInChild(file, '', {limit: 4096})).to.deep.equal({error: 'InvalidInputError', message: `manifest ${file} is larger than 4 KiB`})
     })
 
+    it('lets go of the FIFO for good: collecting garbage later closes no other file', () => {
+      // The reader's descriptor number is free again once the read is over; a file opened after
+      // it gets that number, and must stay open however much garbage is collected.
+      const file = fifo()
+      spawn('sh', ['-c', `printf '%s' "$0" > '${file}'`, YAML]).on('error', () => {})
+      const script = `
+        import {fstatSync, openSync} from 'node:fs'
+        const {readManifestText} = await import(${JSON.stringify(path.join(ROOT, 'src/core/manifest-source.ts'))})
+        await readManifestText(${JSON.stringify(file)})
+        const other = openSync(${JSON.stringify(path.join(ROOT, 'package.json'))}, 'r')
+        for (let i = 0; i < 5; i++) {
+          globalThis.gc()
+          await new Promise(resolve => setTimeout(resolve, 20))
+        }
+        fstatSync(other)
+        console.log('open')
+      `
+      const child = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', '--input-type=module', '-e', script], {cwd: ROOT, encoding: 'utf8', timeout: 50_000})
+      expect(child.stdout.trim(), child.stderr).to.equal('open')
+    })
+
     it('a signal stops the wait for a writer that never comes, and the process can exit', () => {
       const file = fifo()
       expect(readInChild(file, `

@@ -45,6 +45,13 @@ describe('manifest sources: URLs and stack inputs', () => {
         break;
       }
 
+      case '/private.yaml': {
+        const ok = req.headers.authorization === `Basic ${Buffer.from('alice:s3cr3t').toString('base64')}`
+        res.statusCode = ok ? 200 : 401
+        res.end(ok ? stringify(GOOD) : 'who are you?')
+        break
+      }
+
       case '/slow.yaml': {
         // Never answers: the CLI's timeout must end the wait.
         held.push(res.socket!)
@@ -81,6 +88,17 @@ describe('manifest sources: URLs and stack inputs', () => {
     expect(r.stderr).to.contain(`Loaded KubernetesRedis from-url from ${base}/good.yaml`)
     expect(r.stderr).to.contain('over plain http')
     expect(r.stderr).to.match(/Manifest valid against the protos/)
+  })
+
+  it('credentials in the URL are sent as basic auth and never printed', async () => {
+    const url = `${base.replace('http://', 'http://alice:s3cr3t@')}/private.yaml`
+    const r = await runCli(['tofu:plan', '-f', url], {env: sb.env})
+    expect(r.code, r.stderr).to.equal(0)
+    expect(r.stdout + r.stderr).to.not.contain('s3cr3t')
+    const wrong = await runCli(['tofu:plan', '-f', url.replace('s3cr3t', 'guess')], {env: sb.env})
+    expect(wrong.code).to.equal(2)
+    expect(wrong.stderr).to.contain('the server answered 401')
+    expect(wrong.stderr).to.not.contain('guess')
   })
 
   it('a 404, a server that never answers and an oversized body: exit 2, one clear line, nothing run', async () => {
