@@ -399,7 +399,8 @@ await withStagingLock(homePaths(process.env.PROJECT_PLANTON_HOME), {command: 'ho
       figures.set(m[1], [...figures.get(m[1]) ?? [], Number(m[2])])
     }
 
-    expect([...figures.keys()], r.stderr).to.include.members(['receiving objects', 'resolving deltas'])
+    // git shows "resolving deltas" only when there are deltas enough to report: not asserted.
+    expect([...figures.keys()], r.stderr).to.include('receiving objects')
     for (const [phase, values] of figures) {
       expect(values, phase).to.deep.equal([...values].sort((a, b) => a - b))
       expect(new Set(values).size, phase).to.equal(values.length)
