@@ -15,6 +15,7 @@ import {
 } from 'node:fs/promises'
 import path from 'node:path'
 
+import type {Prefetch} from './blobs.js'
 import type {GitRepository} from './git.js'
 import type {SetOverride} from './overrides.js'
 
@@ -23,7 +24,8 @@ import {isAlive} from './process.js'
 /** Bump when what an outcome holds, or how it is computed, changes. */
 const FORMAT = 1
 
-export type SchemaOrigin = {commit: {repo: GitRepository; sha: string}} | {folder: string}
+/** Where the protos come from: a commit of staging (with its prefetch when staging is lean), or a folder. */
+export type SchemaOrigin = {commit: {repo: GitRepository; sha: string; prefetch?: Prefetch}} | {folder: string}
 
 export type CheckRequest = {
   origin: SchemaOrigin
