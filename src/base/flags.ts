@@ -53,6 +53,11 @@ export const sharedFlags = {
     helpGroup: 'MODULE',
     summary: "Pulumi: give the run the whole repository tree instead of the module's Go import closure.",
   }),
+  lean: Flags.boolean({
+    helpGroup: 'MODULE',
+    summary: 'If staging has to be cloned for this run, clone it lean: commits and trees now, files as runs need them (the default under CI=true).',
+    description: 'Same as PROJECT_PLANTON_STAGING=lean for this clone. A staging that exists keeps its kind; `staging pull --full` makes a lean one full.',
+  }),
   staging: Flags.boolean({
     helpGroup: 'MODULE',
     summary: 'Use the module from staging even when the current directory is a module folder (which is used by default, as in the Go CLI).',

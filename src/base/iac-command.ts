@@ -49,7 +49,12 @@ export abstract class IacCommand extends PlantonCommand {
       stackInput: flags['stack-input'],
       sets: flags.set ?? [],
       module: {
-        dir: flags['module-dir'], local: flags['local-module'] === true, version: flags['module-version'], fullTree: flags['full-tree'] === true, staging: flags.staging === true,
+        dir: flags['module-dir'],
+        local: flags['local-module'] === true,
+        version: flags['module-version'],
+        fullTree: flags['full-tree'] === true,
+        staging: flags.staging === true,
+        lean: flags.lean === true,
       },
       schema: {validate: flags.validate !== false, strict: flags.strict === true},
       keep: flags['no-cleanup'] === true,
