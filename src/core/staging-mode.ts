@@ -25,19 +25,17 @@ export type ModeChoice = {
 
 /** The mode a new clone gets. Throws InvalidInputError for a PROJECT_PLANTON_STAGING that is neither lean nor full. */
 export function chooseStagingMode(flag: StagingMode | undefined, env: NodeJS.ProcessEnv): ModeChoice {
-  if (flag) return {mode: flag, because: `--${flag}`}
+  // Checked even when a flag decides: a mistyped variable is reported, not ignored until later.
   const raw = env[STAGING_MODE_VARIABLE]
-  if (raw !== undefined && raw.trim() !== '') {
-    const value = raw.trim().toLowerCase()
-    if (value !== 'lean' && value !== 'full') {
-      throw new InvalidInputError(`${STAGING_MODE_VARIABLE}=${JSON.stringify(raw)} is not a staging mode`, {
-        hint: 'Set it to lean or full, or unset it (then staging is full, or lean when CI=true).',
-      })
-    }
-
-    return {mode: value, because: `${STAGING_MODE_VARIABLE}=${value}`}
+  const value = raw?.trim().toLowerCase()
+  if (value && value !== 'lean' && value !== 'full') {
+    throw new InvalidInputError(`${STAGING_MODE_VARIABLE}=${JSON.stringify(raw)} is not a staging mode`, {
+      hint: 'Set it to lean or full, or unset it (then staging is full, or lean when CI=true).',
+    })
   }
 
+  if (flag) return {mode: flag, because: `--${flag}`}
+  if (value === 'lean' || value === 'full') return {mode: value, because: `${STAGING_MODE_VARIABLE}=${value}`}
   // The values the progress renderer also takes as CI (see base/progress.ts).
   const ci = env.CI?.trim().toLowerCase()
   if (ci === 'true' || ci === '1') return {mode: 'lean', because: `CI=${env.CI!.trim()}`}
