@@ -1,7 +1,9 @@
 /**
- * The git gateway: the only module that runs git. Everything goes through simple-git over the git
- * binary, except `cat-file --batch`, which streams object contents and is spawned directly with the
- * same arguments and environment.
+ * The git gateway: the only module that runs git. Clone, fetch and checkout go through simple-git
+ * (progress, abort); the short commands that answer questions (`raw`), the commands that read
+ * stdin, and `cat-file --batch`, which streams object contents, spawn git directly with the same
+ * arguments and environment: simple-git waits 50 ms after every command that prints nothing (its
+ * completion plugin), and a first run makes a dozen such commands.
  *
  * Every invocation is non-interactive and inert: no credential prompt, no repository hooks, no
  * fsmonitor daemon, no submodules, no `ext::` transport, no automatic gc. User strings reach git only
@@ -15,7 +17,9 @@ import {once} from 'node:events'
 import type {BlobSource} from './blobs.js'
 
 import {redactUrl, redactUrls} from './display.js'
-import {errorMessage, OfflineError, StagingError} from './errors.js'
+import {
+  errorMessage, InterruptedError, OfflineError, StagingError,
+} from './errors.js'
 import {debug} from './log.js'
 
 /** Settings forced on every git invocation; command-line `-c` beats any repository config. */
@@ -262,12 +266,18 @@ async function runGit(dir: string, args: string[], opts: {env: NodeJS.ProcessEnv
   // git may exit before reading all of its input (a bad argument): that is its exit code's story.
   child.stdin.on('error', () => {})
   child.stdin.end(opts.input ?? '')
-  try {
-    const [code] = (await once(child, 'close')) as [number | null]
-    return {stdout: Buffer.concat(out).toString(), stderr, code}
-  } catch (error) {
-    throw new StagingError(`git ${args[0]} could not run: ${errorMessage(error)}`, {cause: error})
-  }
+  let failed: Error | undefined
+  const code = await new Promise<null | number>(resolve => {
+    child.on('error', error => {
+      failed ??= error
+      // Not started at all (no git): no 'close' follows.
+      if (child.pid === undefined) resolve(null)
+    })
+    child.on('close', resolve)
+  })
+  if (opts.signal?.aborted) throw new InterruptedError(typeof opts.signal.reason === 'string' ? (opts.signal.reason as NodeJS.Signals) : 'SIGINT')
+  if (failed && code === null) throw new StagingError(`git ${args[0]} could not run: ${errorMessage(failed)}`, {cause: failed})
+  return {stdout: Buffer.concat(out).toString(), stderr, code}
 }
 
 export class GitRepository {
@@ -288,12 +298,11 @@ export class GitRepository {
   }
 
   async raw(args: string[], what = `git ${args[0]}`): Promise<string> {
-    debug('git -C %s %s', this.dir, args.join(' '))
-    try {
-      return await (await this.client()).raw(args)
-    } catch (error) {
-      throw wrap(what, error)
-    }
+    const r = await runGit(this.dir, args, {env: this.env(), signal: this.opts.signal})
+    // As simple-git's raw: a failure with nothing on stderr is an empty answer (`config --get` of
+    // an unset key, `rev-parse --quiet` of no such name); one with a message throws.
+    if (r.code !== 0 && r.stderr.trim() !== '') throw wrap(what, new Error(r.stderr))
+    return r.stdout
   }
 
   /** Fetches branches and tags; tags moved upstream follow, tags and branches gone upstream go. */
