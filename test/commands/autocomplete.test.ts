@@ -61,7 +61,8 @@ describe('autocomplete', () => {
 
     expect(complete(setup, ['project-planton', 'do'])).to.deep.equal(['doctor'])
     expect(complete(setup, ['project-planton', 'staging', 'p'])).to.deep.equal(['pull'])
-    expect(complete(setup, ['project-planton', 'staging', 'pull', '--f'])).to.deep.equal(['--force'])
+    expect(complete(setup, ['project-planton', 'staging', 'pull', '--fo'])).to.deep.equal(['--force'])
+    expect(complete(setup, ['project-planton', 'staging', 'pull', '--f'])).to.deep.equal(['--force', '--full'])
     expect(complete(setup, ['project-planton', 'tofu', 'plan', '--module-v'])).to.deep.equal(['--module-version'])
     expect(complete(setup, ['project-planton', ''])).to.include.members(['apply', 'doctor', 'staging', 'tofu', 'pulumi'])
   })
