@@ -104,6 +104,9 @@ function cliEnv(home: string, url: string): NodeJS.ProcessEnv {
     PROJECT_PLANTON_REPO_URL: url,
     PROJECT_PLANTON_TOFU_BIN: standIn,
     PROJECT_PLANTON_PULUMI_BIN: standIn,
+    // The rows measure source workspaces (bench/binaries.ts measures module binaries): no
+    // release download is tried.
+    PROJECT_PLANTON_MODULE_BINARY: 'never',
     CI: 'true',
     // CI=true alone would clone staging lean: these rows measure the full staging (lean: rows 9).
     PROJECT_PLANTON_STAGING: 'full',
@@ -510,10 +513,14 @@ function loadedPackages(cliPath: string, args: string[], env?: NodeJS.ProcessEnv
   return [...pkgs].sort()
 }
 
-/** Row 6: `--version` (and `--help`) against `node -e 0`, without and with an oclif manifest. */
+/** What the shell completion functions run on a <TAB> after `staging checkout `. */
+const COMPLETE_VERSIONS = ['__complete', 'staging', 'checkout', '']
+
+/** Row 6: `--version` (and `--help`, a completion <TAB>) against `node -e 0`, without and with an oclif manifest. */
 async function measureStartup(): Promise<void> {
   const withManifest = INSTALLED
   const env = {...baseEnv, HOME: userHome}
+  const warmEnv = cliEnv(path.join(tmp, 'home-1x'), upstream.url)
   const s: Series = {}
   log(`Start-up: ${ROUNDS.startup} rounds…`)
   for (let r = 0; r < ROUNDS.startup; r++) {
@@ -524,6 +531,9 @@ async function measureStartup(): Promise<void> {
       add(s, 'version-m', await timeChild(process.execPath, [withManifest, '--version'], {env}))
       add(s, 'help-m', await timeChild(process.execPath, [withManifest, '--help'], {env}))
     }
+
+    // What a <TAB> after `staging checkout ` costs: the versions of a warm staging (~130 tags).
+    add(s, 'complete', await timeChild(process.execPath, [RUN_CLI, ...COMPLETE_VERSIONS], {env: warmEnv}))
   }
 
   const node = median(s.node)
@@ -540,9 +550,16 @@ async function measureStartup(): Promise<void> {
     id: '6d', what: '`--help` with oclif.manifest.json', ours: median(s['help-m']), base: node, baseName: 'node -e 0', kind: 'cost',
   })
 
+  rows.push({
+    id: '6f', what: `shell completion of the versions in staging (\`${COMPLETE_VERSIONS.join(' ')}''\`, ${upstream.tags} tags${INSTALLED ? '' : ', no oclif manifest'})`, ours: median(s.complete), base: node, baseName: 'node -e 0', kind: 'cost', goal: 2.2,
+  })
+
   const checks: Array<{what: string; args: string[]; env?: NodeJS.ProcessEnv; none: string[]}> = [
     {what: '`--version`', args: ['--version'], none: ['listr2', 'simple-git', 'yaml', '@bufbuild/protobuf', '@bufbuild/protovalidate']},
     {what: '`--help`', args: ['--help'], none: ['listr2', 'simple-git', 'yaml', '@bufbuild/protobuf', '@bufbuild/protovalidate']},
+    {
+      what: 'a completion <TAB>', args: COMPLETE_VERSIONS, env: warmEnv, none: ['@oclif/core', 'listr2', 'simple-git', 'yaml', '@bufbuild/protobuf', '@bufbuild/protovalidate'],
+    },
     // A warm run starts no git and takes no lock; semver is what @oclif/core's index would load.
     {
       what: 'warm `tofu:plan`', args: cliArgs(tofu).slice(1), env: cliEnv(path.join(tmp, 'home-1x'), upstream.url), none: ['proper-lockfile', 'semver', 'simple-git'],

@@ -4,6 +4,7 @@
  */
 import * as Flags from '@oclif/core/flags'
 
+import {MODULE_BINARY_MODES} from '../core/binaries/modes.js'
 import {type Provider, PROVIDERS} from '../core/credentials.js'
 import {BACKEND_TYPES} from '../core/iac/tofu.js'
 
@@ -49,10 +50,6 @@ export const sharedFlags = {
     helpGroup: 'MODULE',
     summary: "Run this module version (tag, branch, SHA or latest) for this run only; staging's selected version is unchanged.",
   }),
-  'full-tree': Flags.boolean({
-    helpGroup: 'MODULE',
-    summary: "Pulumi: give the run the whole repository tree instead of the module's Go import closure.",
-  }),
   lean: Flags.boolean({
     helpGroup: 'MODULE',
     summary: 'If staging has to be cloned for this run, clone it lean: commits and trees now, files as runs need them (the default under CI=true).',
@@ -88,14 +85,26 @@ export const sharedFlags = {
   ...legacyProviderFlags,
 }
 
-export const pulumiStackFlag = {
+// Every command that can run Pulumi (the pulumi:* and the unified ones) has these; tofu:* do not.
+/** Flags of every command that can run Pulumi (pulumi:* and the unified commands). */
+export const pulumiFlags = {
   stack: Flags.string({
     summary: 'Pulumi stack <org>/<project>/<stack>, used when the manifest has no pulumi.project-planton.org stack labels.',
+  }),
+  'full-tree': Flags.boolean({
+    helpGroup: 'MODULE',
+    summary: "Pulumi: give the run the whole repository tree instead of the module's Go import closure.",
+  }),
+  'module-binary': Flags.string({
+    helpGroup: 'MODULE',
+    options: [...MODULE_BINARY_MODES],
+    summary: 'Pulumi: how the module program is had (default auto, or PROJECT_PLANTON_MODULE_BINARY): a release binary, built once per commit, or compiled from source (never).',
+    description: 'auto: the release binary of a released version (downloaded once), else a binary built once per commit when Go is installed, else Pulumi compiles from source. download: release binaries only. build: never download. never: always from source. Staging runs only; --module-dir and --local-module always compile from source.',
   }),
 }
 
 export const pulumiRunFlags = {
-  ...pulumiStackFlag,
+  ...pulumiFlags,
   yes: Flags.boolean({char: 'y', summary: 'Skip the preview and the confirmation prompt (pulumi --yes --skip-preview).'}),
   diff: Flags.boolean({summary: 'Show a detailed diff (pulumi --diff).'}),
 }

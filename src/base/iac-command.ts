@@ -18,6 +18,7 @@ export type IacTarget = RunTarget
 
 type Flags = Interfaces.InferredFlags<typeof IacCommand.baseFlags> & {
   stack?: string
+  'full-tree'?: boolean
   yes?: boolean
   diff?: boolean
   force?: boolean
@@ -25,19 +26,42 @@ type Flags = Interfaces.InferredFlags<typeof IacCommand.baseFlags> & {
   destroy?: boolean
   'backend-type'?: string
   'backend-config'?: string[]
+  out?: string
+  plan?: string
+  'module-binary'?: string
 }
 
 export abstract class IacCommand extends PlantonCommand {
   static baseFlags = sharedFlags
   /** what the command does; set by each subclass */
   static target: IacTarget
+  /** the arguments after `--`, for the tool */
+  private toolArgs: string[] = []
 
   async run(): Promise<void> {
     const ctor = this.constructor as typeof IacCommand
+    // Everything after `--` is the tool's: oclif parses what comes before.
+    const dash = this.argv.indexOf('--')
+    if (dash !== -1) {
+      this.toolArgs = this.argv.slice(dash + 1)
+      this.argv = this.argv.slice(0, dash)
+    }
+
     const {flags} = await this.parse(ctor)
     const [{runManifest}, options] = await Promise.all([import('../core/run.js'), this.options(ctor.target, flags as Flags)])
     const code = await runManifest(options, this.ui(options))
     if (code !== 0) this.exit(code)
+  }
+
+  /**
+   * With `-- -detailed-exitcode` the tool's 2 means "the plan has changes"; the CLI's own input
+   * errors (also 2 elsewhere) then exit with 64 (EX_USAGE), so a script cannot take one for the other.
+   */
+  async catch(error: Error & {exitCode?: number}): Promise<unknown> {
+    const {InvalidInputError} = await import('../core/errors.js')
+    const detailed = this.toolArgs.some(a => a === '-detailed-exitcode' || a === '--detailed-exitcode')
+    if (detailed && error instanceof InvalidInputError) Object.defineProperty(error, 'exitCode', {value: 64})
+    return super.catch(error)
   }
 
   private async options(target: RunTarget, flags: Flags): Promise<RunOptions> {
@@ -47,7 +71,9 @@ export abstract class IacCommand extends PlantonCommand {
       target,
       manifest: flags.manifest,
       stackInput: flags['stack-input'],
+      moduleBinary: flags['module-binary'],
       sets: flags.set ?? [],
+      extraArgs: this.toolArgs,
       module: {
         dir: flags['module-dir'],
         local: flags['local-module'] === true,
@@ -64,11 +90,16 @@ export abstract class IacCommand extends PlantonCommand {
         stack: flags.stack, yes: flags.yes === true, diff: flags.diff === true, force: flags.force === true,
       },
       tofu: {
-        autoApprove: flags['auto-approve'] === true || flags.yes === true, destroy: flags.destroy === true, backendType: flags['backend-type'], backendConfig: flags['backend-config'],
+        autoApprove: flags['auto-approve'] === true || flags.yes === true,
+        destroy: flags.destroy === true,
+        backendType: flags['backend-type'],
+        backendConfig: flags['backend-config'],
+        out: flags.out,
+        planFile: flags.plan,
       },
       paths,
       url,
-      cliVersion: this.config.version,
+      cliVersion: this.cliVersion(),
       command: this.commandLine(),
       env: process.env,
       cwd: process.cwd(),

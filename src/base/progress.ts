@@ -19,7 +19,15 @@ export function plainOutput(env: NodeJS.ProcessEnv = process.env): boolean {
 
 export async function runTasks<Ctx extends object>(tasks: TaskList<Ctx>, opts: {silent?: boolean; ctx?: Ctx} = {}): Promise<Ctx> {
   const {Listr, ListrLogLevels, ListrLogger, ProcessOutput} = await import('listr2')
-  const logger = new ListrLogger({
+  // The plain renderer would append the error to its "[FAILED] <title>" line; the command prints it
+  // right after, once, with what to do about it.
+  class Logger extends ListrLogger {
+    log(...[level, message, options]: Parameters<InstanceType<typeof ListrLogger>['log']>): void {
+      super.log(level, message, level === ListrLogLevels.FAILED ? {...options, suffix: undefined} : options)
+    }
+  }
+
+  const logger = new Logger({
     useIcons: !plainOutput(),
     processOutput: new ProcessOutput(process.stderr, process.stderr),
     toStderr: Object.values(ListrLogLevels),

@@ -2,19 +2,16 @@
  * The base of the `staging:*` commands: builds the Staging object for this home and upstream, and
  * runs its work inside a task list (silent with `--json`, which prints one document on stdout).
  */
-import * as Flags from '@oclif/core/flags'
-
 import type {StagingMode} from '../core/staging-mode.js'
 import type {Staging} from '../core/staging.js'
 
 import {PlantonCommand} from './command.js'
 
 export abstract class StagingCommand extends PlantonCommand {
+  // --json prints one document on stdout (errors too) and no progress.
+  static enableJsonFlag = true
   /** lines for after the progress list (which a terminal clears), printed as warnings */
   private readonly notices: string[] = []
-  static baseFlags = {
-    json: Flags.boolean({summary: 'Print one JSON document on stdout and no progress.'}),
-  }
 
   protected async staging(signal?: AbortSignal, onProgress?: (line: string) => void, cloneMode?: StagingMode): Promise<Staging> {
     const {Staging} = await import('../core/staging.js')
@@ -22,7 +19,7 @@ export abstract class StagingCommand extends PlantonCommand {
     return new Staging({
       paths,
       url,
-      cliVersion: this.config.version,
+      cliVersion: this.cliVersion(),
       command: this.commandLine(),
       signal,
       onProgress,
@@ -37,7 +34,7 @@ export abstract class StagingCommand extends PlantonCommand {
   }
 
   /** Runs `work` as one task titled `title`; its progress lines become the task's output. */
-  protected async withProgress<T>(title: string, json: boolean, work: (staging: Staging, setTitle: (t: string) => void) => Promise<T>, cloneMode?: StagingMode): Promise<T> {
+  protected async withProgress<T>(title: string, work: (staging: Staging, setTitle: (t: string) => void) => Promise<T>, cloneMode?: StagingMode): Promise<T> {
     const {runTasks} = await import('./progress.js')
     const {SignalTrap, exitCodeForSignal} = await import('../core/signals.js')
     const {oneLine} = await import('../core/display.js')
@@ -59,7 +56,7 @@ export abstract class StagingCommand extends PlantonCommand {
             },
           },
         ],
-        {silent: json},
+        {silent: this.jsonEnabled()},
       )
     } catch (error) {
       if (trap.received) this.exit(exitCodeForSignal(trap.received))
@@ -70,9 +67,5 @@ export abstract class StagingCommand extends PlantonCommand {
     }
 
     return result as T
-  }
-
-  protected printJson(value: unknown): void {
-    process.stdout.write(`${JSON.stringify(value, null, 2)}\n`)
   }
 }

@@ -1,6 +1,6 @@
 import * as Flags from '@oclif/core/flags'
 
-import {pulumiRunFlags, pulumiStackFlag, tofuBackendFlags} from '../base/flags.js'
+import {pulumiFlags, pulumiRunFlags, tofuBackendFlags} from '../base/flags.js'
 import {IacCommand, type IacTarget} from '../base/iac-command.js'
 
 export default class Apply extends IacCommand {
@@ -12,7 +12,7 @@ export default class Apply extends IacCommand {
     {description: 'Deploy from a module folder of your own', command: '<%= config.bin %> apply -f redis.yaml --module-dir ~/work/redis-module'},
   ]
   static flags = {
-    ...pulumiStackFlag, ...tofuBackendFlags, yes: Flags.boolean({char: 'y', aliases: ['auto-approve'], summary: 'Do not ask for confirmation (pulumi --yes --skip-preview, tofu -auto-approve).'}), diff: pulumiRunFlags.diff,
+    ...pulumiFlags, ...tofuBackendFlags, yes: Flags.boolean({char: 'y', aliases: ['auto-approve'], summary: 'Do not ask for confirmation (pulumi --yes --skip-preview, tofu -auto-approve).'}), diff: pulumiRunFlags.diff,
   }
   static target: IacTarget = {pulumi: 'update', tofu: 'apply'}
 }

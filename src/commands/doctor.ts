@@ -1,4 +1,3 @@
-import * as Flags from '@oclif/core/flags'
 import * as ux from '@oclif/core/ux'
 
 import {PlantonCommand} from '../base/command.js'
@@ -18,24 +17,24 @@ Each problem comes with what to do. The exit code is 0 when no check is an error
     {description: 'For scripts and bug reports', command: '<%= config.bin %> <%= command.id %> --json'},
     {description: 'Check another home and upstream', command: 'PROJECT_PLANTON_HOME=/srv/planton PROJECT_PLANTON_REPO_URL=file:///srv/mirrors/project-planton.git <%= config.bin %> <%= command.id %>'},
   ]
-  static flags = {
-    json: Flags.boolean({summary: 'Print one JSON document on stdout.'}),
-  }
+  static enableJsonFlag = true
 
-  async run(): Promise<void> {
-    const {flags} = await this.parse(Doctor)
+  async run(): Promise<unknown> {
+    await this.parse(Doctor)
     const {formatReport, runDoctor} = await import('../core/doctor.js')
     const {paths, url} = await this.home({check: false})
     const report = await runDoctor({
-      paths, url, cliVersion: this.config.version, bin: this.config.bin,
+      paths, url, cliVersion: this.cliVersion(), bin: this.config.bin,
     })
-    if (flags.json) {
-      process.stdout.write(`${JSON.stringify(report, null, 2)}\n`)
-    } else {
-      const colour = {error: 'red', ok: 'green', warn: 'yellow'} as const
-      for (const line of formatReport(report, (status, text) => ux.colorize(colour[status], text))) this.log(line)
+    if (this.jsonEnabled()) {
+      // Not this.exit(): oclif would print the exit as a second, error document.
+      if (!report.ok) process.exitCode = 1
+      return report
     }
 
+    const colour = {error: 'red', ok: 'green', warn: 'yellow'} as const
+    for (const line of formatReport(report, (status, text) => ux.colorize(colour[status], text))) this.log(line)
     if (!report.ok) this.exit(1)
+    return report
   }
 }

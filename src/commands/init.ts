@@ -1,4 +1,4 @@
-import {pulumiStackFlag, tofuBackendFlags} from '../base/flags.js'
+import {pulumiFlags, tofuBackendFlags} from '../base/flags.js'
 import {IacCommand, type IacTarget} from '../base/iac-command.js'
 
 export default class Init extends IacCommand {
@@ -7,6 +7,6 @@ export default class Init extends IacCommand {
   static examples = [
     {description: 'Run what the manifest\'s project-planton.org/provisioner label says', command: '<%= config.bin %> <%= command.id %> -f redis.yaml'},
   ]
-  static flags = {...pulumiStackFlag, ...tofuBackendFlags}
+  static flags = {...pulumiFlags, ...tofuBackendFlags}
   static target: IacTarget = {pulumi: 'init', tofu: 'init'}
 }

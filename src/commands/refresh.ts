@@ -1,6 +1,6 @@
 import * as Flags from '@oclif/core/flags'
 
-import {pulumiRunFlags, pulumiStackFlag, tofuBackendFlags} from '../base/flags.js'
+import {pulumiFlags, pulumiRunFlags, tofuBackendFlags} from '../base/flags.js'
 import {IacCommand, type IacTarget} from '../base/iac-command.js'
 
 export default class Refresh extends IacCommand {
@@ -10,7 +10,7 @@ export default class Refresh extends IacCommand {
     {description: 'Run what the manifest\'s project-planton.org/provisioner label says', command: '<%= config.bin %> <%= command.id %> -f redis.yaml'},
   ]
   static flags = {
-    ...pulumiStackFlag, ...tofuBackendFlags, yes: Flags.boolean({char: 'y', aliases: ['auto-approve'], summary: 'Do not ask for confirmation (pulumi --yes --skip-preview, tofu -auto-approve).'}), diff: pulumiRunFlags.diff,
+    ...pulumiFlags, ...tofuBackendFlags, yes: Flags.boolean({char: 'y', aliases: ['auto-approve'], summary: 'Do not ask for confirmation (pulumi --yes --skip-preview, tofu -auto-approve).'}), diff: pulumiRunFlags.diff,
   }
   static target: IacTarget = {pulumi: 'refresh', tofu: 'refresh'}
 }

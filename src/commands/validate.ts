@@ -32,7 +32,7 @@ Exit codes: 0 valid, 2 invalid (or bad input), 1 when the schema cannot be built
     const outcome = await validateManifestFile({
       paths,
       url,
-      cliVersion: this.config.version,
+      cliVersion: this.cliVersion(),
       command: this.commandLine(),
       env: process.env,
       file: flags.manifest,

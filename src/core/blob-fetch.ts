@@ -28,6 +28,8 @@ export type BlobFetcherOptions = {
   report?: (line: string) => void
 }
 
+const LEAN_HINT = 'Staging is lean: it fetches the files of a module the first time a run needs them.'
+
 /** Above this many paths, the whole commit is checked in one walk instead of path by path. */
 const WHOLE_COMMIT_ABOVE = 2000
 
@@ -62,10 +64,11 @@ export class BlobFetcher {
         await this.opts.repo.fetchObjects(oids)
       } catch (error) {
         if (!(error instanceof OfflineError)) throw error
-        const some = missing.slice(0, 3).map(e => e.path).join(', ')
-        throw new OfflineError(`${files(oids.length)} of ${what} ${oids.length === 1 ? 'is' : 'are'} not in staging yet (${some}${missing.length > 3 ? ', …' : ''}), and the upstream ${redactUrl(this.opts.url)} is unreachable`, {
+        const some = `${missing.slice(0, 3).map(e => e.path).join(', ')}${missing.length > 3 ? ', …' : ''}`
+        const are = oids.length === 1 ? 'is' : 'are'
+        throw new OfflineError(`${files(oids.length)} of ${what} ${are} not in staging yet (${some}), and the upstream ${redactUrl(this.opts.url)} is unreachable`, {
           cause: error,
-          hint: 'Staging is lean: it fetches the files of a module the first time a run needs them. Run again once the upstream is reachable, or make staging full beforehand with `project-planton staging pull --full` (then every module works offline).',
+          hint: `${LEAN_HINT} Run again once the upstream is reachable, or make staging full beforehand with \`project-planton staging pull --full\` (then every module works offline).`,
         })
       }
 

@@ -7,6 +7,10 @@ import {constants} from 'node:fs'
 import {access, stat, statfs} from 'node:fs/promises'
 import path from 'node:path'
 
+import {binariesRoot, binaryCacheStats} from './binaries/cache.js'
+import {findGo} from './binaries/go.js'
+import {MODULE_BINARY_VARIABLE, moduleBinaryMode} from './binaries/modes.js'
+import {bareUrl, releasesBase} from './binaries/releases.js'
 import {redactUrl} from './display.js'
 import {errorMessage, InvalidInputError, MissingToolError} from './errors.js'
 import {formatBytes} from './fsutil.js'
@@ -21,7 +25,7 @@ import {listWorkspaces} from './workspace.js'
 export type CheckStatus = 'error' | 'ok' | 'warn'
 
 export type DoctorCheck = {
-  /** stable name for scripts: node, git, pulumi, tofu, terraform, iac-tools, home, disk, staging, staging.upstream, staging.version, staging.worktree, workspaces */
+  /** stable name for scripts: node, git, pulumi, tofu, terraform, iac-tools, go, module-binaries, home, disk, staging, staging.upstream, staging.version, staging.worktree, workspaces */
   id: string
   status: CheckStatus
   /** what was found, one line */
@@ -75,16 +79,18 @@ function check(id: string, status: CheckStatus, message: string, more: {fix?: st
 
 export async function runDoctor(opts: DoctorOptions): Promise<DoctorReport> {
   const env = opts.env ?? process.env
-  const [node, git, tools, home, disk, staging, workspaces] = await Promise.all([
+  const [node, git, tools, go, binaries, home, disk, staging, workspaces] = await Promise.all([
     checkNode(),
     checkGit(env),
     checkTools(env),
+    checkGo(env),
+    checkModuleBinaries(opts.paths, env),
     checkHome(opts.paths.home),
     checkDisk(opts.paths.home, opts.freeSpace ?? DEFAULT_FREE_SPACE),
     checkStaging(opts, env),
     checkWorkspaces(opts.paths, opts.bin),
   ])
-  const checks = [node, git, ...tools, home, disk, ...staging, ...(workspaces ? [workspaces] : [])]
+  const checks = [node, git, ...tools, go, binaries, home, disk, ...staging, ...(workspaces ? [workspaces] : [])]
   const errors = checks.filter(c => c.status === 'error').length
   const warnings = checks.filter(c => c.status === 'warn').length
   return {
@@ -182,6 +188,39 @@ async function probeTool(tool: ToolBinary, env: NodeJS.ProcessEnv): Promise<Tool
   }
 
   return {path: bin, version: await toolVersion(bin, env), override}
+}
+
+/**
+ * Go builds module binaries once per commit, and Pulumi's Go runtime needs it on every run: to
+ * compile a module from source, and even with a module binary, where it still asks go for its
+ * version before starting the program (https://github.com/pulumi/pulumi/issues/11167).
+ */
+async function checkGo(env: NodeJS.ProcessEnv): Promise<DoctorCheck> {
+  const {go, problem} = await findGo(env)
+  const fix = 'Install Go (https://go.dev/dl/): Pulumi\'s Go runtime needs it for every pulumi run, also with a module binary, and module binaries of branches and commits are built with it.'
+  if (!go) return check('go', 'warn', `${problem}: pulumi runs cannot start (tofu runs do not need Go)`, {fix})
+  return check('go', 'ok', `${go.version} (${go.bin}): module binaries are built once per commit`, {details: {path: go.bin, version: go.version}})
+}
+
+/** The mode runs use by default, where releases come from, and what the binary cache holds. */
+async function checkModuleBinaries(paths: HomePaths, env: NodeJS.ProcessEnv): Promise<DoctorCheck> {
+  let mode
+  let base
+  try {
+    mode = moduleBinaryMode(undefined, env)
+    base = releasesBase(env)
+  } catch (error) {
+    if (!(error instanceof InvalidInputError)) throw error
+    return check('module-binaries', 'error', error.message, {fix: error.hint ?? `Fix or unset ${MODULE_BINARY_VARIABLE} and PROJECT_PLANTON_RELEASES_URL.`})
+  }
+
+  const stats = await binaryCacheStats(paths.cache)
+  const details = {
+    mode, releases: bareUrl(base.url), cache: binariesRoot(paths.cache), ...stats,
+  }
+  const held = `${stats.binaries} in the cache (${stats.built} built, ${stats.downloaded} downloaded, ${formatBytes(stats.bytes)})`
+  if (mode === 'never') return check('module-binaries', 'ok', `off (${MODULE_BINARY_VARIABLE}=never): pulumi compiles every module from source; ${held}`, {details})
+  return check('module-binaries', 'ok', `mode ${mode}, releases from ${bareUrl(base.url)}; ${held}`, {details})
 }
 
 async function checkHome(home: string): Promise<DoctorCheck> {

@@ -43,6 +43,11 @@ export class InterruptedError extends PlantonError {
     super(`interrupted by ${signal}`, {exitCode: signal === 'SIGTERM' ? 143 : 130})
     this.signal = signal
   }
+
+  /** The error for an aborted AbortSignal whose reason is the signal's name (see SignalTrap). */
+  static of(signal: AbortSignal): InterruptedError {
+    return new InterruptedError(typeof signal.reason === 'string' ? (signal.reason as NodeJS.Signals) : 'SIGINT')
+  }
 }
 
 export function errorMessage(error: unknown): string {

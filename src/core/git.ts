@@ -643,6 +643,23 @@ export class ObjectReader implements BlobSource {
   }
 }
 
+/**
+ * The refs of the repository whose git directory is `gitDir` under `prefixes` (refs/tags, …), newest
+ * first by creator date. One git process and no simple-git: shell completion asks on every <TAB>. The
+ * git directory is named, never discovered, so a missing clone cannot lead git to a parent repository.
+ */
+export async function listRefs(gitDir: string, prefixes: string[], parent: NodeJS.ProcessEnv = process.env): Promise<string[]> {
+  const args = [...INERT_CONFIG.flatMap(c => ['-c', c]), `--git-dir=${gitDir}`, 'for-each-ref', '--sort=-creatordate', '--format=%(refname)', '--', ...prefixes]
+  const child = spawn('git', args, {env: gitEnvironment(parent), stdio: ['ignore', 'pipe', 'ignore']})
+  let out = ''
+  child.stdout.on('data', (d: Buffer) => {
+    out += d.toString()
+  })
+  const [code] = (await once(child, 'close')) as [number | null]
+  if (code !== 0) throw new StagingError(`could not list the refs of ${gitDir} (git exited with ${code})`)
+  return out.split('\n').filter(Boolean)
+}
+
 /** `git --version` as [major, minor, patch], or undefined when git is not installed. */
 export async function gitVersion(parent: NodeJS.ProcessEnv = process.env): Promise<[number, number, number] | undefined> {
   const child = spawn('git', ['--version'], {env: gitEnvironment(parent), stdio: ['ignore', 'pipe', 'ignore']})

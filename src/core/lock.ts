@@ -1,5 +1,6 @@
 /**
- * The cross-process lock around staging mutations (clone, fetch, checkout, remove). The locking
+ * Cross-process locks: the one around staging mutations (clone, fetch, checkout, remove), and
+ * the same mechanism for any other path (module binaries are built or downloaded under one). The locking
  * itself is proper-lockfile's (an atomic mkdir whose mtime the holder refreshes); a holder that dies
  * stops refreshing, and its lock is taken over once it is older than STALE_MS. Beside the lock we
  * record who holds it, so that a waiting command can say whom it waits for.
@@ -27,8 +28,12 @@ export type LockOptions = {
 }
 
 export async function readLockOwner(paths: HomePaths): Promise<LockOwner | undefined> {
+  return readOwnerFile(paths.lockOwnerFile)
+}
+
+async function readOwnerFile(file: string): Promise<LockOwner | undefined> {
   try {
-    return JSON.parse(await readFile(paths.lockOwnerFile, 'utf8')) as LockOwner
+    return JSON.parse(await readFile(file, 'utf8')) as LockOwner
   } catch {
     return undefined
   }
@@ -42,50 +47,75 @@ export function describeOwner(owner: LockOwner | undefined): string {
 
 /** Runs `fn` while holding the staging lock; waits (abortably) while another process holds it. */
 export async function withStagingLock<T>(paths: HomePaths, opts: LockOptions, fn: () => Promise<T>): Promise<T> {
-  const lockfile = await import('proper-lockfile')
   await mkdir(paths.stagingRoot, {recursive: true})
+  return withPathLock({
+    ...opts,
+    lockfilePath: paths.lockFile,
+    ownerFile: paths.lockOwnerFile,
+    what: 'staging',
+    compromised: error => new StagingError('the staging lock was taken over while this command held it; run the command again', {cause: error}),
+  }, fn)
+}
+
+export type PathLockOptions = LockOptions & {
+  /** the lock itself: a folder proper-lockfile creates and removes; its parent must exist */
+  lockfilePath: string
+  /** where the holder is recorded while it holds the lock */
+  ownerFile: string
+  /** what is locked, for debug output and errors */
+  what: string
+  /**
+   * The error to end with when another process took the lock over while `fn` ran (we were stopped
+   * for longer than STALE_MS). Without it, `fn`'s result stands: for work whose result is put in
+   * place atomically, a second holder only means the work was done twice.
+   */
+  compromised?: (error: Error) => Error
+}
+
+/** Runs `fn` while holding the lock at `lockfilePath`; waits (abortably) while another process holds it. */
+export async function withPathLock<T>(opts: PathLockOptions, fn: () => Promise<T>): Promise<T> {
+  const lockfile = await import('proper-lockfile')
   let compromised: Error | undefined
   const options = {
     realpath: false,
     stale: STALE_MS,
-    lockfilePath: paths.lockFile,
+    lockfilePath: opts.lockfilePath,
     onCompromised(error: Error) {
-      // Another process decided our lock was stale (we were stopped for longer than STALE_MS).
       compromised = error
     },
   }
 
   let release: () => Promise<void>
   try {
-    release = await lockfile.lock(paths.stagingRoot, {...options, retries: 0})
+    release = await lockfile.lock(opts.lockfilePath, {...options, retries: 0})
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ELOCKED') throw lockError(error)
-    opts.onWait?.(await readLockOwner(paths))
-    release = await waitForLock(lockfile.lock(paths.stagingRoot, {
+    if ((error as NodeJS.ErrnoException).code !== 'ELOCKED') throw lockError(opts.what, error)
+    opts.onWait?.(await readOwnerFile(opts.ownerFile))
+    release = await waitForLock(lockfile.lock(opts.lockfilePath, {
       ...options, retries: {
         forever: true, minTimeout: 50, maxTimeout: 500, factor: 1.3,
       },
-    }), opts.signal)
+    }), opts.what, opts.signal)
   }
 
   try {
-    await writeFile(paths.lockOwnerFile, JSON.stringify({pid: process.pid, command: opts.command, since: new Date().toISOString()} satisfies LockOwner))
-    debug('staging lock taken for %s', opts.command)
+    await writeFile(opts.ownerFile, JSON.stringify({pid: process.pid, command: opts.command, since: new Date().toISOString()} satisfies LockOwner))
+    debug('%s lock taken for %s', opts.what, opts.command)
     const result = await fn()
-    if (compromised) throw new StagingError('the staging lock was taken over while this command held it; run the command again', {cause: compromised})
+    if (compromised && opts.compromised) throw opts.compromised(compromised)
     return result
   } finally {
-    await rm(paths.lockOwnerFile, {force: true})
+    await rm(opts.ownerFile, {force: true})
     await release().catch(() => {})
-    debug('staging lock released')
+    debug('%s lock released', opts.what)
   }
 }
 
-function lockError(error: unknown): StagingError {
-  return new StagingError(`could not lock staging: ${(error as Error).message}`, {cause: error})
+function lockError(what: string, error: unknown): StagingError {
+  return new StagingError(`could not lock ${what}: ${(error as Error).message}`, {cause: error})
 }
 
-async function waitForLock(pending: Promise<() => Promise<void>>, signal?: AbortSignal): Promise<() => Promise<void>> {
+async function waitForLock(pending: Promise<() => Promise<void>>, what: string, signal?: AbortSignal): Promise<() => Promise<void>> {
   if (!signal) return pending
   if (signal.aborted) {
     pending.then(release => release()).catch(() => {})
@@ -107,7 +137,7 @@ async function waitForLock(pending: Promise<() => Promise<void>>, signal?: Abort
       },
       error => {
         signal.removeEventListener('abort', onAbort)
-        reject(lockError(error))
+        reject(lockError(what, error))
       },
     )
   })

@@ -15,47 +15,16 @@ import {
 } from 'node:fs/promises'
 import path from 'node:path'
 
-import type {Prefetch} from './blobs.js'
-import type {GitRepository} from './git.js'
-import type {SetOverride} from './overrides.js'
+import type {CheckOutcome, CheckProblem, CheckRequest} from './check-outcome.js'
 
 import {isAlive} from './process.js'
 
 /** Bump when what an outcome holds, or how it is computed, changes. */
 const FORMAT = 1
 
-/** Where the protos come from: a commit of staging (with its prefetch when staging is lean), or a folder. */
-export type SchemaOrigin = {commit: {repo: GitRepository; sha: string; prefetch?: Prefetch}} | {folder: string}
-
-export type CheckRequest = {
-  origin: SchemaOrigin
-  /** the manifest as written (before --set) */
-  data: Record<string, unknown>
-  sets: SetOverride[]
-  /** false: parse and default only (`--no-validate`) */
-  validate: boolean
-  cacheDir: string
-  /** the kind's folder when the module was already located (`…/<kind>/v1`) */
-  kindDir?: string
-}
-
-export type CheckProblem = {path: string; message: string}
-
-export type CheckOutcome
-  = | {
-    status: 'checked'
-    valid: boolean
-    problems: CheckProblem[]
-    /** the message after --set and defaults as protojson: the Pulumi stack input's target */
-    target?: Record<string, unknown>
-    /** the same for OpenTofu: the variables, keys in the Go CLI's snake_case */
-    variables?: Record<string, unknown>
-    /** what the schema was built from, for messages */
-    schema: string
-    /** read back from the outcome cache */
-    cached: boolean
-  }
-  | {status: 'unavailable'; reason: string; message: string}
+export type {
+  CheckOutcome, CheckProblem, CheckRequest, SchemaOrigin,
+} from './check-outcome.js'
 
 export async function checkAgainstSchema(req: CheckRequest): Promise<CheckOutcome> {
   const key = 'commit' in req.origin ? outcomeKey(req, req.origin.commit.sha) : undefined

@@ -15,7 +15,6 @@ import path from 'node:path'
 
 import type {BlobSource} from './blobs.js'
 import type {TreeEntry} from './git.js'
-import type {Snapshot} from './snapshot.js'
 
 import {InvalidInputError} from './errors.js'
 
@@ -186,7 +185,10 @@ export async function copyFolder(src: string, dest: string, report: (line: strin
 }
 
 /** Copies a snapshot's files into `dest` (a workspace's tree). */
-export async function copySnapshot(snapshot: Snapshot, dest: string): Promise<{files: number; bytes: number}> {
+/** A snapshot's files as its index lists them (see snapshot.ts). */
+export type SnapshotListing = {dir: string; index: {dirs: string[]; files: string[]; links: Array<[string, string]>; bytes: number}}
+
+export async function copySnapshot(snapshot: SnapshotListing, dest: string): Promise<{files: number; bytes: number}> {
   const {dirs, files, links, bytes} = snapshot.index
   const src = path.join(snapshot.dir, 'tree')
   // Every folder once, parents first: one call each instead of a recursive walk per folder.

@@ -8,11 +8,14 @@ import path from 'node:path'
 import type {GitRepository, TreeEntry} from './git.js'
 import type {Manifest} from './manifest.js'
 
+import {binaryPulumiYaml} from './binaries/pulumi-yaml.js'
 import {HandOver, type Prefetch} from './blobs.js'
 import {formatBytes, removeInside} from './fsutil.js'
 import {CLOSURE_VERSION, computeClosure} from './goclosure.js'
 import {localRepoPath} from './home.js'
-import {copyFolder, copySnapshot, exportEntries} from './materialise.js'
+import {
+  copyFolder, copySnapshot, exportEntries, writeGenerated,
+} from './materialise.js'
 import {
   assertModuleDir, fsTree, gitTree, locateModule, type Tool,
 } from './modules.js'
@@ -34,6 +37,8 @@ export type PrepareRequest = Omit<StagingOptions, 'onProgress'> & {
   fullTree?: boolean
   /** the module, when the run already resolved it (see resolveModule) */
   module?: ModuleSource
+  /** pulumi from staging: the module's program, built or downloaded (see binaries/); the workspace then holds only a Pulumi.yaml */
+  program?: {path: string; project: string}
   /** progress lines for the user */
   report?: (message: string) => void
 }
@@ -95,7 +100,7 @@ export function stagingPrefetch(req: PrepareRequest, sha: string): Prefetch {
 export type PreparedRun = Workspace & {
   source: 'local-module' | 'module-dir' | 'staging'
   /** module-dir: the user's folder is used in place (pulumi) or copied (tofu) */
-  layout: 'closure' | 'copy' | 'full-tree' | 'in-place' | 'module'
+  layout: 'binary' | 'closure' | 'copy' | 'full-tree' | 'in-place' | 'module'
   ref?: string
   sha?: string
   /** repository-relative module folder */
@@ -112,6 +117,7 @@ export async function prepareRun(req: PrepareRequest): Promise<PreparedRun> {
   }
 
   const {resolved} = module
+  if (req.program) return prepareForProgram(req, resolved, req.program)
   const staging = stagingOf(req)
   const repo = staging.repository
   // A commit's module folder (tofu) or Go import closure (pulumi) never changes: after the first run
@@ -136,6 +142,31 @@ export async function prepareRun(req: PrepareRequest): Promise<PreparedRun> {
       sha: resolved.sha,
       modulePath,
       summary: `Workspace ready: ${ws.files} files, ${formatBytes(ws.bytes)} (${what} of ${resolved.ref} ${resolved.sha.slice(0, 12)})`,
+    }
+  } catch (error) {
+    await removeWorkspace(req.paths.workspaces, ws)
+    throw error
+  }
+}
+
+/**
+ * A pulumi run of a module program: the workspace holds a Pulumi.yaml that points Pulumi's Go
+ * runtime at the program, and nothing to compile.
+ */
+async function prepareForProgram(req: PrepareRequest, resolved: Resolved, program: {path: string; project: string}): Promise<PreparedRun> {
+  const ws = await createWorkspace(req.paths.workspaces, req.stackId, {command: req.command, sha: resolved.sha, source: 'staging'})
+  try {
+    const yaml = binaryPulumiYaml({project: program.project, binary: program.path, kind: req.manifest.kind})
+    await writeGenerated(ws.tree, 'Pulumi.yaml', yaml)
+    return {
+      ...ws,
+      files: 1,
+      bytes: Buffer.byteLength(yaml),
+      source: 'staging',
+      layout: 'binary',
+      ref: resolved.ref,
+      sha: resolved.sha,
+      summary: `Workspace ready: Pulumi.yaml for the module program of ${resolved.ref} ${resolved.sha.slice(0, 12)}`,
     }
   } catch (error) {
     await removeWorkspace(req.paths.workspaces, ws)

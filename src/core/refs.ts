@@ -72,3 +72,27 @@ export function newerReleases(tags: Iterable<string>, current: string): string[]
   .sort((a, b) => compareSemVer(b.v, a.v))
   .map(t => t.tag)
 }
+
+/**
+ * What `checkout <version>` can be given, from full ref names newest first (`refs/tags/…`,
+ * `refs/remotes/origin/…`): release tags highest first, then the other tags (component and CLI
+ * builds) newest first, then the branches, then `latest`.
+ */
+export function versionChoices(refs: Iterable<string>): string[] {
+  const releases: Array<{tag: string; v: SemVer}> = []
+  const otherTags: string[] = []
+  const branches: string[] = []
+  for (const ref of refs) {
+    if (ref.startsWith('refs/tags/')) {
+      const tag = ref.slice('refs/tags/'.length)
+      const v = parseReleaseTag(tag)
+      if (v) releases.push({tag, v})
+      else otherTags.push(tag)
+    } else if (ref.startsWith('refs/remotes/origin/') && ref !== 'refs/remotes/origin/HEAD') {
+      branches.push(ref.slice('refs/remotes/origin/'.length))
+    }
+  }
+
+  releases.sort((a, b) => compareSemVer(b.v, a.v))
+  return [...releases.map(r => r.tag), ...otherTags, ...branches, LATEST]
+}

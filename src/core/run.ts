@@ -12,11 +12,16 @@ import type {HomePaths} from './home.js'
 import type {LockOwner} from './lock.js'
 import type {SetOverride} from './overrides.js'
 
+import {type ModuleBinaryMode, moduleBinaryMode} from './binaries/modes.js'
+import {binaryProjectName} from './binaries/pulumi-yaml.js'
 import {type CredentialFiles, loadCredentials, type ProviderConfig} from './credentials.js'
 import {InvalidInputError} from './errors.js'
 import {gitEnvironment, GitRepository} from './git.js'
-import {executePulumi, executeTofu} from './iac/execute.js'
+import {executePulumi, executeTofu, type ToolInputs} from './iac/execute.js'
 import {type PulumiFlags, type PulumiOp} from './iac/pulumi.js'
+import {
+  checkPlanFits, planOrigin, type PlanRecord, readPlanRecord,
+} from './iac/saved-plan.js'
 import {checkTofuFlags, type TofuFlags, type TofuOp} from './iac/tofu.js'
 import {label, LABELS} from './labels.js'
 import {checkAgainstSchema, problemLine, type SchemaOrigin} from './manifest-check.js'
@@ -29,11 +34,12 @@ import {
 } from './modules.js'
 import {readSetFlags} from './overrides.js'
 import {
-  type ModuleSource, type PreparedRun, type PrepareRequest, resolveModule, stagingPrefetch,
+  type ModuleSource, type PreparedRun, type PrepareRequest, prepareRun, resolveModule, stagingPrefetch,
 } from './prepare.js'
 import {LATEST, validateRef} from './refs.js'
 import {exitCodeForSignal, SignalTrap} from './signals.js'
 import {stackFqdn, stackStateDir, tofuStackId} from './stack.js'
+import {removeWorkspace} from './workspace.js'
 
 /** What a command runs: a fixed tool, or (unified commands) the one the manifest's label names. */
 export type RunTarget = {tool?: Tool; pulumi?: PulumiOp; tofu?: TofuOp}
@@ -51,8 +57,12 @@ export type RunOptions = {
    * directory as the module (`--staging`)
    */
   module: {dir?: string; local?: boolean; version?: string; fullTree?: boolean; staging?: boolean; lean?: boolean}
+  /** pulumi `--module-binary` (auto, download, build, never); undefined: PROJECT_PLANTON_MODULE_BINARY, else auto */
+  moduleBinary?: string
   /** `validate: false`: skip the buf.validate rules (`--no-validate`); `strict`: refuse a run whose schema cannot be built */
   schema: {validate: boolean; strict: boolean}
+  /** arguments after `--`, passed to the tool's operation unchanged */
+  extraArgs: string[]
   /** keep the workspace (`--no-cleanup`) */
   keep: boolean
   kubeContext?: string
@@ -97,13 +107,51 @@ type Checked = {
   stateDir?: string
   /** `--module-dir`, or the current directory when it is a module for the tool */
   moduleDir?: string
+  /** tofu: the flags with their paths made absolute, and the arguments after `--` */
+  tofu?: TofuFlags
+  /** tofu apply --plan: what the saved plan was made from */
+  savedPlan?: PlanRecord
+  /** pulumi: how the module program is had (`--module-binary`) */
+  binaryMode?: ModuleBinaryMode
 }
 
+/** The pulumi operations that run the module's program (the others only talk to the backend). */
+const PROGRAM_OPS = new Set<PulumiOp>(['destroy', 'preview', 'refresh', 'update'])
+
 /**
- * What the tool gets: the manifest as checked against its schema (protojson for Pulumi, the Go
- * CLI's snake_case variables for tofu), or, when no schema could be built, the manifest as read.
+ * The module program of a pulumi run from staging: a release binary (downloaded once), one built
+ * once per commit, or none (Pulumi compiles from source, as the line says). Building needs the
+ * module's Go import closure: it is prepared in a workspace of its own and removed afterwards.
  */
-export type ToolInputs = {manifest: Manifest; target?: Record<string, unknown>; variables?: Record<string, unknown>}
+async function chooseProgram(
+  opts: RunOptions,
+  {request, resolved, mode, stack}: {request: PrepareRequest; resolved: Extract<ModuleSource, {kind: 'staging'}>; mode: ModuleBinaryMode; stack: string},
+  step: Step,
+): Promise<PrepareRequest['program']> {
+  const {resolveModuleBinary} = await import('./binaries/resolve.js')
+  let build: PreparedRun | undefined
+  try {
+    const program = await resolveModuleBinary({
+      mode,
+      version: resolved.resolved,
+      kind: request.manifest.kind,
+      cacheDir: opts.paths.cache,
+      env: opts.env,
+      signal: request.signal,
+      report: line => step.output(line),
+      command: opts.command,
+      http: {userAgent: `project-planton/${opts.cliVersion}`},
+      async buildWorkspace() {
+        build = await prepareRun({...request, program: undefined, report: line => step.output(line)})
+        return build.moduleDir
+      },
+    })
+    step.title(`Module program: ${program.label}`)
+    return program.kind === 'binary' ? {path: program.path, project: binaryProjectName(stack, request.manifest.kind)} : undefined
+  } finally {
+    if (build) await removeWorkspace(opts.paths.workspaces, build)
+  }
+}
 
 export async function runManifest(opts: RunOptions, ui: RunUi): Promise<number> {
   const trap = new SignalTrap().install()
@@ -141,9 +189,16 @@ export async function runManifest(opts: RunOptions, ui: RunUi): Promise<number> 
     }
     const from = checked.moduleDir ? 'module folder' : (opts.module.local ? 'local checkout' : 'staging')
     request.module = await ui.step(`Resolve the module (${from})`, async step => resolveModule({...request, report: line => step.output(line)}))
+    if (checked.savedPlan) checkPlanFits(checked.tofu!.planFile!, checked.savedPlan, {stack: checked.stackId, module: request.module})
     const inputs = await ui.step('Check the manifest against its schema', async step => checkInputs(opts, {
       loaded, sets, module: request.module!, tool: checked.route.tool, request: {...request, report: line => step.output(line)},
     }, step, ui))
+    if (checked.binaryMode && request.module.kind === 'staging' && PROGRAM_OPS.has(checked.route.op as PulumiOp) && !opts.module.fullTree) {
+      request.program = await ui.step('Module program', async step => chooseProgram(opts, {
+        request, resolved: request.module as Extract<ModuleSource, {kind: 'staging'}>, mode: checked.binaryMode!, stack: checked.stackId,
+      }, step))
+    }
+
     prepared = await ui.step('Prepare workspace', async step => {
       const ws = await ui.prepare({...request, report: line => step.output(line)})
       step.title(ws.summary)
@@ -152,7 +207,7 @@ export async function runManifest(opts: RunOptions, ui: RunUi): Promise<number> 
     // A signal that came while files were being written must not start the tool.
     if (trap.received) return exitCodeForSignal(trap.received)
     code = await execute(opts, {
-      manifest, inputs, checked, workspace: prepared, trap, ui,
+      manifest, inputs, checked, module: request.module, workspace: prepared, trap, ui,
     })
   } catch (error) {
     if (!trap.received) throw error
@@ -233,14 +288,24 @@ async function check(opts: RunOptions, manifest: Manifest, ui: RunUi): Promise<C
     const {fqdn, from} = stackFqdn(manifest, opts.pulumi.stack)
     if (opts.pulumi.stack && from === 'labels' && opts.pulumi.stack !== fqdn) ui.warn(`--stack ${opts.pulumi.stack} ignored: the manifest's labels name the stack ${fqdn}`)
     return {
-      route, stackId: fqdn, providers, moduleDir,
+      route, stackId: fqdn, providers, moduleDir, binaryMode: moduleBinaryMode(opts.moduleBinary, opts.env),
     }
   }
 
   checkTofuFlags(manifest, opts.tofu)
   const stackId = tofuStackId(manifest)
+  const out = opts.tofu.out ? path.resolve(opts.cwd, opts.tofu.out) : undefined
+  const planFile = opts.tofu.planFile ? path.resolve(opts.cwd, opts.tofu.planFile) : undefined
   return {
-    route, stackId, providers, moduleDir, stateDir: await stackStateDir(opts.paths.tofuState, stackId),
+    route,
+    stackId,
+    providers,
+    moduleDir,
+    stateDir: await stackStateDir(opts.paths.tofuState, stackId),
+    tofu: {
+      ...opts.tofu, out, planFile, extraArgs: opts.extraArgs,
+    },
+    savedPlan: planFile ? await readPlanRecord(planFile) : undefined,
   }
 }
 
@@ -291,7 +356,9 @@ async function askProvisioner(manifest: Manifest, ui: RunUi): Promise<string> {
 
 async function execute(
   opts: RunOptions,
-  {manifest, inputs, checked, workspace, trap, ui}: {manifest: Manifest; inputs: ToolInputs; checked: Checked; workspace: PreparedRun; trap: SignalTrap; ui: RunUi},
+  {
+    manifest, inputs, checked, module, workspace, trap, ui,
+  }: {manifest: Manifest; inputs: ToolInputs; checked: Checked; module: ModuleSource; workspace: PreparedRun; trap: SignalTrap; ui: RunUi},
 ): Promise<number> {
   const common = {
     manifest,
@@ -305,7 +372,7 @@ async function execute(
   }
   if (checked.route.tool === 'pulumi') {
     return executePulumi({
-      ...common, op: checked.route.op as PulumiOp, fqdn: checked.stackId, flags: opts.pulumi,
+      ...common, op: checked.route.op as PulumiOp, fqdn: checked.stackId, flags: opts.pulumi, extraArgs: opts.extraArgs,
     })
   }
 
@@ -313,7 +380,8 @@ async function execute(
     ...common,
     op: checked.route.op as TofuOp,
     binary: checked.route.binary === 'terraform' ? 'terraform' : 'tofu',
-    flags: opts.tofu,
+    flags: checked.tofu!,
+    planOrigin: {...planOrigin(module), stack: checked.stackId},
     stateDir: checked.stateDir!,
     pluginCacheDir: opts.paths.pluginCache,
   })

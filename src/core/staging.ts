@@ -37,6 +37,17 @@ import {
 import {pruneSnapshots, SNAPSHOT_KEEP_DAYS} from './snapshot.js'
 import {chooseStagingMode, type ModeChoice, type StagingMode} from './staging-mode.js'
 
+const UPSTREAM_PHASE = 'upstream preparing objects'
+
+/** simple-git's name of a git progress phase (the first word of git's line) → what the user reads. */
+const GIT_PHASES: Record<string, string> = {
+  remote: UPSTREAM_PHASE,
+  receiving: 'receiving objects',
+  resolving: 'resolving deltas',
+  updating: 'updating files',
+  checking: 'checking out files',
+}
+
 export type RefKind = 'branch' | 'commit' | 'tag'
 
 export type Resolved = {
@@ -409,9 +420,12 @@ export class Staging {
       const {removed, bytes} = await pruneSnapshots(this.paths.cache, {keepSha})
       if (removed > 0) this.opts.onProgress?.(`Removed ${removed} snapshot(s) of other commits unused for ${SNAPSHOT_KEEP_DAYS} days (${formatBytes(bytes)})`)
       // The schemas and checked manifests of those commits go with them.
-      const [{pruneSchemas}, {pruneOutcomes}] = await Promise.all([import('./schema/cache.js'), import('./manifest-check.js')])
+      const [{pruneSchemas}, {pruneOutcomes}, {pruneBinaries}, state] = await Promise.all([
+        import('./schema/cache.js'), import('./manifest-check.js'), import('./binaries/cache.js'), this.readState(),
+      ])
       await pruneSchemas(this.paths.cache, {keepSha})
       await pruneOutcomes(this.paths.cache, {keepSha, keepDays: SNAPSHOT_KEEP_DAYS})
+      await pruneBinaries(this.paths.cache, {keepSha, keepVersion: state?.tag ?? (state?.kind === 'tag' ? state.ref : undefined)})
     } catch (error) {
       debug('pruning snapshots failed: %s', (error as Error).message)
     }
@@ -438,15 +452,25 @@ export class Staging {
   }
 
   private progress(verb: string): (p: GitProgress) => void {
-    // One line per stage and per 10%: enough to see progress, few enough for a CI log.
-    let last = ''
+    // git goes through phases, each from 0 to 100%: the upstream counts, then compresses objects
+    // (both "remote" to simple-git, so they cannot be told apart), then we receive objects and
+    // resolve deltas. One bare figure went backwards (2% → 48% → 2%); each phase is named instead,
+    // the upstream's without a figure, and a figure never goes back within its phase. One line per
+    // phase and per 10%: enough to see progress, few enough for a CI log.
+    const shown = new Map<string, number>()
+    const say = (what: string) => this.opts.onProgress?.(`${verb} ${redactUrl(this.opts.url)}: ${what}`)
     return ({stage, percent}) => {
-      // "remote: Counting/Compressing objects" is the upstream preparing the pack.
-      const what = stage === 'remote' ? 'upstream packing' : stage
-      const step = `${what} ${Math.floor(percent / 10) * 10}`
-      if (step === last && percent !== 100) return
-      last = step
-      this.opts.onProgress?.(`${verb} ${redactUrl(this.opts.url)}: ${what} ${percent}%`)
+      const phase = GIT_PHASES[stage.replace(/:$/, '')] ?? stage
+      if (phase === UPSTREAM_PHASE) {
+        if (!shown.has(phase)) say(phase)
+        shown.set(phase, 0)
+        return
+      }
+
+      const step = Math.floor(percent / 10) * 10
+      if (step <= (shown.get(phase) ?? -1)) return
+      shown.set(phase, step)
+      say(`${phase} ${step}%`)
     }
   }
 

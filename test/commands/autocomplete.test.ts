@@ -1,22 +1,20 @@
-// Shell completion (@oclif/plugin-autocomplete) through the built CLI with an empty HOME: the setup
-// instructions, the script line users add to their shell, and the completion function it loads,
-// which is run here in bash with only its builtins (no bash-completion package needed for that).
+// Shell completion through the built CLI with an empty HOME: the setup instructions of
+// @oclif/plugin-autocomplete, the completion functions it leaves (ours), and the `__complete` answers
+// those functions read. test/e2e/completion.test.ts types into real bash and zsh.
 import {expect} from 'chai'
-import {spawnSync} from 'node:child_process'
 import {existsSync, readFileSync} from 'node:fs'
 import path from 'node:path'
 
-import {runCli, sandbox} from '../support/cli.js'
-import {removeTempDirs} from '../support/upstream.js'
+import {runCli, type Sandbox, sandbox} from '../support/cli.js'
+import {createUpstream, removeTempDirs} from '../support/upstream.js'
 
-/** What bash offers after `words` (the last word is the one being completed). */
-function complete(setupFile: string, words: string[]): string[] {
-  // A bash script: ${...} is bash's array expansion, not a JavaScript template.
-  // eslint-disable-next-line no-template-curly-in-string
-  const script = 'source "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$(( $# - 1 )); _project-planton_autocomplete; printf \'%s\\n\' "${COMPREPLY[@]}"'
-  const result = spawnSync('bash', ['--norc', '--noprofile', '-c', script, 'bash', setupFile, ...words], {encoding: 'utf8'})
-  expect(result.status, result.stderr).to.equal(0)
-  return [...new Set(result.stdout.split('\n').filter(Boolean))]
+/** The `__complete` answer: its directives and candidate values. */
+async function complete(sb: Sandbox, ...words: string[]): Promise<{directives: string[]; values: string[]}> {
+  const r = await runCli(['__complete', ...words], {env: sb.env})
+  expect(r.code, r.stderr).to.equal(0)
+  expect(r.stderr).to.equal('')
+  const [first, ...rest] = r.stdout.replace(/\n$/, '').split('\n')
+  return {directives: first.split(' ').filter(Boolean), values: rest.map(l => l.split('\t')[0])}
 }
 
 describe('autocomplete', () => {
@@ -34,50 +32,48 @@ describe('autocomplete', () => {
     expect(zsh.code, zsh.stderr).to.equal(0)
     expect(zsh.stdout).to.include('printf "$(project-planton autocomplete script zsh)" >> ~/.zshrc; source ~/.zshrc')
     expect(zsh.stdout).to.include('compaudit -D')
-
-    // The cache is built inside the sandbox HOME, nowhere else.
-    expect(existsSync(path.join(sb.home, '.cache', 'project-planton', 'autocomplete', 'functions', 'zsh', '_project-planton'))).to.equal(true)
   })
 
-  it('`autocomplete script bash` loads a completion function that knows our commands, topics and flags', async function () {
+  it('the completion functions it leaves in the cache under HOME are ours: they ask `__complete`', async () => {
     const sb = sandbox()
-    // As the instructions go: `autocomplete bash` builds the cache, then the script line is added.
-    expect((await runCli(['autocomplete', 'bash'], {env: sb.env})).code).to.equal(0)
+    expect((await runCli(['autocomplete', '--refresh-cache'], {env: sb.env})).code).to.equal(0)
     const script = await runCli(['autocomplete', 'script', 'bash'], {env: sb.env})
-    expect(script.code, script.stderr).to.equal(0)
-    // It prints one line to append to ~/.bashrc, pointing into the cache under HOME.
     const setup = path.join(sb.home, '.cache', 'project-planton', 'autocomplete', 'bash_setup')
     const variable = '$PROJECT_PLANTON_AC_BASH_SETUP_PATH'
     expect(script.stdout.trim()).to.equal(`PROJECT_PLANTON_AC_BASH_SETUP_PATH=${setup} && test -f ${variable} && source ${variable}; # project-planton autocomplete setup`)
-    const functions = readFileSync(path.join(sb.home, '.cache', 'project-planton', 'autocomplete', 'functions', 'bash', 'project-planton.bash'), 'utf8')
-    for (const id of ['staging:pull', 'staging:checkout', 'staging:status', 'staging:clean', 'tofu:plan', 'pulumi:update', 'doctor']) {
-      expect(functions).to.match(new RegExp(`^${id} `, 'm'))
-    }
-
-    if (spawnSync('bash', ['--version']).status !== 0) {
-      console.log('      (completion run skipped: bash is not installed)')
-      this.skip()
-    }
-
-    expect(complete(setup, ['project-planton', 'do'])).to.deep.equal(['doctor'])
-    expect(complete(setup, ['project-planton', 'staging', 'p'])).to.deep.equal(['pull'])
-    expect(complete(setup, ['project-planton', 'staging', 'pull', '--fo'])).to.deep.equal(['--force'])
-    expect(complete(setup, ['project-planton', 'staging', 'pull', '--f'])).to.deep.equal(['--force', '--full'])
-    expect(complete(setup, ['project-planton', 'tofu', 'plan', '--module-v'])).to.deep.equal(['--module-version'])
-    expect(complete(setup, ['project-planton', ''])).to.include.members(['apply', 'doctor', 'staging', 'tofu', 'pulumi'])
+    const functions = path.join(sb.home, '.cache', 'project-planton', 'autocomplete', 'functions')
+    const bash = readFileSync(path.join(functions, 'bash', 'project-planton.bash'), 'utf8')
+    expect(bash).to.include('__complete')
+    expect(bash).to.include('complete -F _project-planton project-planton')
+    const zsh = readFileSync(path.join(functions, 'zsh', '_project-planton'), 'utf8')
+    expect(zsh).to.match(/^#compdef project-planton\n/)
+    expect(zsh).to.include('__complete')
+    expect(existsSync(setup)).to.equal(true)
   })
 
-  it('`autocomplete script zsh` prints the line for ~/.zshrc, and the zsh function describes our commands', async () => {
-    const sb = sandbox()
-    const refresh = await runCli(['autocomplete', '--refresh-cache'], {env: sb.env})
-    expect(refresh.code, refresh.stderr).to.equal(0)
-    expect(refresh.stdout).to.not.include('Setup Instructions')
-    const script = await runCli(['autocomplete', 'script', 'zsh'], {env: sb.env})
-    expect(script.code, script.stderr).to.equal(0)
-    expect(script.stdout).to.include(`PROJECT_PLANTON_AC_ZSH_SETUP_PATH=${path.join(sb.home, '.cache', 'project-planton', 'autocomplete', 'zsh_setup')}`)
-    const zsh = readFileSync(path.join(sb.home, '.cache', 'project-planton', 'autocomplete', 'functions', 'zsh', '_project-planton'), 'utf8')
-    expect(zsh).to.include('#compdef project-planton')
-    expect(zsh).to.include('Check git, the IaC tools, the home folder')
-    expect(zsh).to.include('--module-version')
+  it('`__complete` answers commands, flags and values, and reads versions from staging without the network', async () => {
+    const up = createUpstream()
+    const sb = sandbox(up)
+    // Before staging exists: latest only, and nothing is created.
+    expect(await complete(sb, 'staging', 'checkout', '')).to.deep.equal({directives: ['nosort'], values: ['latest']})
+    expect(existsSync(sb.plantonHome)).to.equal(false)
+    expect((await runCli(['staging', 'pull', '--json'], {env: sb.env})).code).to.equal(0)
+    // The upstream is gone: the versions still come, from the clone.
+    const offline = {...sb, env: {...sb.env, PROJECT_PLANTON_REPO_URL: 'file:///nonexistent/upstream.git'}}
+    const versions = await complete(offline, 'checkout', 'v')
+    expect(versions.values.slice(0, 2)).to.deep.equal(['v0.2.0', 'v0.1.0'])
+    expect(versions.values.every(v => v.startsWith('v'))).to.equal(true)
+
+    expect((await complete(sb, 'staging', '')).values).to.have.members(['checkout', 'clean', 'pull', 'status'])
+    // Flags already given are not offered again, repeatable ones are; hidden ones never.
+    const flags = await complete(sb, 'tofu', 'plan', '-f', 'x.yaml', '--set', 'a=1', '--')
+    expect(flags.values).to.include.members(['--set', '--module-dir', '--backend-type'])
+    expect(flags.values).to.not.include.members(['--manifest', '--full-tree'])
+    expect(flags.values.filter(f => /^--aws-provider-config$/.test(f))).to.deep.equal([])
+    expect(await complete(sb, 'tofu', 'plan', '--module-dir', '')).to.deep.equal({directives: ['dirs'], values: []})
+    expect(await complete(sb, 'plan', '--provider-config', 'g')).to.deep.equal({directives: ['files', 'nospace'], values: ['gcp=']})
+    expect((await complete(sb, 'pulumi', 'up', '--stack=x', '-')).values).to.include('-f')
+    // After `--` nothing is a flag of ours.
+    expect((await complete(sb, 'tofu', 'plan', '--', '--')).values).to.deep.equal([])
   })
 })

@@ -3,13 +3,15 @@
 import {expect} from 'chai'
 import {execFileSync} from 'node:child_process'
 import {
-  accessSync, mkdirSync, symlinkSync, writeFileSync,
+  accessSync, mkdirSync, readdirSync, symlinkSync, writeFileSync,
 } from 'node:fs'
 import path from 'node:path'
 
+import {binariesRoot, installEntry} from '../../src/core/binaries/cache.js'
 import {
   type CliResult, onPath, runCli, type Sandbox, sandbox,
 } from '../support/cli.js'
+import {installGoStandIn, readGoRecords} from '../support/go-stand-in.js'
 import {
   createUpstream, makeTempDir, removeTempDirs, TF_MODULE_REDIS, type Upstream,
 } from '../support/upstream.js'
@@ -177,5 +179,36 @@ describe('doctor', () => {
     const disk = byId(report, 'disk').details as {freeBytes: number; path: string}
     expect(disk.freeBytes).to.be.a('number').and.greaterThan(0)
     expect(disk.path).to.equal(sb.plantonHome)
+  })
+
+  it('reports Go and the module binaries: the cache\'s count and size, the mode, and a bad setting as an error', async () => {
+    const sb = sandbox(upstream)
+    const goBin = makeTempDir('pp-go-')
+    const go = installGoStandIn(goBin)
+    const withGo = {PATH: `${goBin}${path.delimiter}${sb.env.PATH}`}
+    const root = binariesRoot(path.join(sb.plantonHome, 'cache'))
+    await installEntry(root, 'cafe_kubernetesredis_linux_amd64_go1.25.1_0123456789ab', async dir => {
+      writeFileSync(path.join(dir, 'pulumi-kubernetesredis'), '#!/bin/sh\nexit 0\n')
+      return {
+        how: 'built', module: 'kubernetesredis', os: 'linux', arch: 'amd64', file: 'pulumi-kubernetesredis', sha: 'c'.repeat(40), goVersion: 'go1.25.1',
+      }
+    })
+    // The default mode, as a user has it (the sandbox sets never for runs).
+    const {report} = await doctorJson(sb, {...withGo, PROJECT_PLANTON_MODULE_BINARY: ''})
+    expect(byId(report, 'go')).to.include({status: 'ok', message: `go1.25.1 (${go.bin}): module binaries are built once per commit`})
+    expect(byId(report, 'module-binaries')).to.include({status: 'ok', message: 'mode auto, releases from https://github.com/plantonhq/project-planton/releases; 1 in the cache (1 built, 0 downloaded, 17 B)'})
+    // Go was asked for its version, and nothing was written to remember it (a diagnosis changes nothing).
+    expect(readGoRecords(go.recordFile).map(r => r.argv)).to.deep.equal([['env', 'GOVERSION']])
+    expect(readdirSync(root).filter(n => n !== '.locks')).to.deep.equal(['cafe_kubernetesredis_linux_amd64_go1.25.1_0123456789ab'])
+
+    const withoutGo = await doctorJson(sb, {PATH: pathWithOnlyGit()})
+    expect(byId(withoutGo.report, 'go')).to.include({status: 'warn', message: 'Go is not installed (no go on PATH): pulumi runs cannot start (tofu runs do not need Go)'})
+    const never = await doctorJson(sb, {PROJECT_PLANTON_MODULE_BINARY: 'never'})
+    expect(byId(never.report, 'module-binaries').message).to.match(/^off \(PROJECT_PLANTON_MODULE_BINARY=never\)/)
+    const bad = await doctorJson(sb, {PROJECT_PLANTON_MODULE_BINARY: 'sometimes'})
+    expect(byId(bad.report, 'module-binaries')).to.include({status: 'error', message: 'invalid PROJECT_PLANTON_MODULE_BINARY "sometimes"', fix: 'Use one of auto, download, build, never.'})
+    expect(bad.result.code).to.equal(1)
+    const badUrl = await doctorJson(sb, {PROJECT_PLANTON_RELEASES_URL: 'ftp://mirror/releases'})
+    expect(byId(badUrl.report, 'module-binaries').status).to.equal('error')
   })
 })

@@ -33,6 +33,44 @@ describe('commands in-process', () => {
     for (const word of ['staging', 'pulumi', 'tofu', 'apply', 'plan', 'destroy', 'refresh', 'init']) expect(stdout).to.contain(word)
   })
 
+  it('keeps the aliases working but out of the command lists; the help of each command names its alias', async () => {
+    const aliases = {
+      checkout: 'staging:checkout', pull: 'staging:pull', 'modules-version': 'staging:status', preview: 'plan', delete: 'destroy', 'pulumi:up': 'pulumi:update', 'pulumi:rm': 'pulumi:delete',
+    }
+    const root = await runCommand(['--help'], {root: ROOT})
+    const pulumi = await runCommand(['pulumi', '--help'], {root: ROOT})
+    const listed = `${root.stdout}\n${pulumi.stdout}`
+    for (const [alias, id] of Object.entries(aliases)) {
+      const words = alias.replace(':', ' ')
+      expect(listed, alias).to.not.match(new RegExp(`^ {2}${words} `, 'm'))
+      const help = await runCommand([id, '--help'], {root: ROOT})
+      expect(help.stdout, id).to.contain(`Also available as \`project-planton ${words}\`.`)
+      // The alias still names the command (its help is the command's).
+      const viaAlias = await runCommand([...words.split(' '), '--help'], {root: ROOT})
+      expect(viaAlias.stdout.split('\n')[0], alias).to.equal(help.stdout.split('\n')[0])
+      expect(viaAlias.stdout, alias).to.contain(`$ project-planton ${words} `)
+    }
+
+    expect(root.stdout).to.match(/^ {2}destroy /m)
+    expect(pulumi.stdout).to.match(/^ {2}pulumi update /m)
+  })
+
+  it('help is accurate: --full-tree only where Pulumi can run, --auto-approve says what it skips', async () => {
+    const config = await Config.load(ROOT)
+    const iac = config.commands.filter(c => !c.hidden && /^(pulumi|tofu):|^(apply|plan|destroy|refresh|init)$/.test(c.id))
+    expect(iac.length).to.equal(17)
+    for (const command of iac) {
+      const {stdout} = await runCommand([command.id, '--help'], {root: ROOT})
+      expect(stdout.includes('--full-tree'), command.id).to.equal(!command.id.startsWith('tofu:'))
+    }
+
+    const {error, stderr} = await runCommand(['tofu:plan', '-f', 'x.yaml', '--full-tree'], {root: ROOT})
+    expect(error?.oclif?.exit).to.equal(2)
+    expect(stderr).to.contain('Nonexistent flag: --full-tree')
+    expect((await runCommand(['tofu:destroy', '--help'], {root: ROOT})).stdout).to.match(/--auto-approve +Destroy without asking/)
+    expect((await runCommand(['tofu:apply', '--help'], {root: ROOT})).stdout).to.match(/--auto-approve +Apply without asking/)
+  })
+
   it('answers --version in the same words as oclif, without loading it', async () => {
     const config = await Config.load(ROOT)
     const r = await runCli(['--version'], {env: sandbox().env})
@@ -44,7 +82,7 @@ describe('commands in-process', () => {
     const {stdout} = await runCommand(['staging:checkout', '--help'], {root: ROOT})
     expect(stdout).to.contain('checkout v0.2.1')
     expect(stdout).to.contain('latest')
-    expect(stdout).to.contain('ALIASES')
+    expect(stdout).to.contain('Also available as `project-planton checkout`.')
     const tofu = await runCommand(['tofu:apply', '--help'], {root: ROOT})
     for (const flag of ['--manifest', '--set', '--module-dir', '--module-version', '--no-cleanup', '--auto-approve', '--provider-config']) expect(tofu.stdout).to.contain(flag)
     // The reference CLI's per-provider flags still work (see the e2e tests) but are not listed.
@@ -70,8 +108,9 @@ describe('commands in-process', () => {
   })
 
   it('requires a manifest for IaC commands', async () => {
-    const {error} = await runCommand(['tofu:plan'], {root: ROOT})
-    expect(error?.message).to.match(/Exactly one of the following must be provided: --manifest, --stack-input/)
+    const {error, stderr} = await runCommand(['tofu:plan'], {root: ROOT})
+    expect(error?.oclif?.exit).to.equal(2)
+    expect(stderr).to.match(/Exactly one of the following must be provided: --manifest, --stack-input/)
   })
 
   it('prepares and tears down a workspace through the staging hooks', async () => {

@@ -13,6 +13,7 @@ import path from 'node:path'
 import {
   ROOT, runProgram, type Sandbox, sandbox,
 } from '../support/cli.js'
+import {createHost, hostEnv} from '../support/host.js'
 import {createUpstream, makeTempDir, removeTempDirs} from '../support/upstream.js'
 
 type PackJson = Array<{filename: string; files: Array<{path: string}>; version: string; name: string}>
@@ -63,11 +64,13 @@ describe('e2e: npm pack, install the tarball, run it', function () {
   after(() => removeTempDirs())
 
   it('packs bin, dist, the generated oclif.manifest.json and the examples, and nothing else of the sources', () => {
-    expect(PACKAGE.files).to.include.members(['/bin', '/dist', '/oclif.manifest.json'])
+    expect(PACKAGE.files).to.include.members(['/bin/run.js', '/dist', '/oclif.manifest.json'])
     const files = packed.files.map(f => f.path)
     expect(files).to.include.members([
       'package.json',
       'bin/run.js',
+      'bin/standalone.js',
+      'dist/hooks/standalone/not-found.js',
       'oclif.manifest.json',
       'dist/commands/doctor.js',
       'dist/commands/staging/status.js',
@@ -77,7 +80,7 @@ describe('e2e: npm pack, install the tarball, run it', function () {
       'dist/core/staging.js',
       'examples/redis.yaml',
     ])
-    expect(files.filter(f => /^(src|test|node_modules|coverage)\//.test(f) || f.endsWith('.tsbuildinfo')), 'no sources, tests or build info').to.deep.equal([])
+    expect(files.filter(f => /^(src|test|node_modules|coverage)\//.test(f) || f.endsWith('.tsbuildinfo') || f === 'bin/dev.js'), 'no sources, tests, build info or dev entry').to.deep.equal([])
     expect(existsSync(tarball)).to.equal(true)
   })
 
@@ -121,7 +124,29 @@ describe('e2e: npm pack, install the tarball, run it', function () {
     expect(JSON.parse(pull.stdout)).to.include({action: 'cloned'})
     expect(existsSync(path.join(sb.clone, '.git'))).to.equal(true)
 
-    execFileSync('rm', ['-f', tarball])
-    expect(existsSync(tarball), 'the tarball is removed').to.equal(false)
+    // Shell completion as installed answers from the oclif manifests, without loading oclif.
+    const bin = path.join(consumer, 'node_modules', '.bin', PACKAGE.name)
+    const complete = await runProgram(bin, ['__complete', 'staging', 'checkout', 'v0.'], {cwd: consumer, env: {...env, DEBUG: 'project-planton'}})
+    expect(complete.code, complete.stderr).to.equal(0)
+    expect(complete.stderr).to.include('completion: commands from the oclif manifests')
+    expect(complete.stdout).to.match(/^nosort\nv0.2.0\nv0.1.0\nv0.2.0-terraform/)
+    const commands = await runProgram(bin, ['__complete', ''], {cwd: consumer, env})
+    expect(commands.stdout.split('\n').map(l => l.split('\t')[0])).to.include.members(['staging', 'tofu', 'apply', 'autocomplete', 'version', 'help'])
+  })
+
+  it('installs silently into a host CLI with `plugins install`, and its commands run there', async function () {
+    const host = await createHost()
+    if (!host) this.skip()
+    const upstream = createUpstream()
+    const sb = sandbox(upstream)
+    const env = hostEnv(sb, path.join(sb.home, 'hooks.jsonl'))
+    const install = await host.run(['plugins', 'install', `file:${tarball}`], env)
+    expect(install.code, install.stderr).to.equal(0)
+    // plugin-plugins checks every `files` entry of package.json as a path: a "!" entry warned
+    // "the prepare script did not produce all the expected files".
+    expect(install.stderr).to.not.match(/warn/i)
+    const status = await host.run(['staging', 'status', '--json'], env)
+    expect(status.code, status.stderr).to.equal(0)
+    expect(JSON.parse(status.stdout)).to.include({exists: false, url: upstream.url})
   })
 })

@@ -5,64 +5,21 @@
 // of the host itself must see both events.
 import {expect} from 'chai'
 import {
-  existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync,
+  existsSync, readdirSync, readFileSync, symlinkSync, writeFileSync,
 } from 'node:fs'
 import path from 'node:path'
 
 import {
-  type CliResult, onPath, ROOT, runProgram, type Sandbox, sandbox, workspacesOf,
+  type CliResult, onPath, ROOT, type Sandbox, sandbox, workspacesOf,
 } from '../support/cli.js'
 import {
-  createUpstream, makeTempDir, manifestYaml, removeTempDirs, type Upstream,
+  createHost, type Host, HOST_VERSION, hostEnv, PACKAGE,
+} from '../support/host.js'
+import {
+  createUpstream, manifestYaml, removeTempDirs, type Upstream,
 } from '../support/upstream.js'
 
-const PLUGINS_VERSION = '5.5.2'
-const CORE_VERSION = '4.14.0'
-const PACKAGE = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {name: string; version: string}
-
-/** The host's package.json; `withUs` declares this package as a dependency and core plugin of the host. */
-function hostPackageJson(withUs: boolean): string {
-  return `${JSON.stringify({
-    name: 'pp-host',
-    version: '1.0.0',
-    private: true,
-    type: 'module',
-    bin: {pphost: './bin/run.js'},
-    dependencies: {
-      '@oclif/core': CORE_VERSION,
-      '@oclif/plugin-plugins': PLUGINS_VERSION,
-      // oclif loads a core plugin only when it is also a dependency.
-      ...(withUs ? {[PACKAGE.name]: `file:${ROOT}`} : {}),
-    },
-    oclif: {
-      bin: 'pphost',
-      dirname: 'pp-host',
-      topicSeparator: ' ',
-      plugins: ['@oclif/plugin-plugins', ...(withUs ? [PACKAGE.name] : [])],
-      hooks: {'staging:prepare': './hooks/observe.js', 'staging:teardown': './hooks/observe.js'},
-    },
-  }, null, 2)}\n`
-}
-
-/** A hook of the host CLI: records what it saw of our events. */
-const OBSERVER = `import {appendFileSync} from 'node:fs'
-
-export default async function observe(opts) {
-  const line = opts.request
-    ? {event: 'staging:prepare', stackId: opts.request.stackId}
-    : {event: 'staging:teardown', root: opts.workspace.root, keep: opts.keep}
-  if (process.env.HOOK_LOG) appendFileSync(process.env.HOOK_LOG, JSON.stringify(line) + '\\n')
-}
-`
-
 type HookRecord = {event: string; stackId?: string; root?: string; keep?: boolean}
-
-function hostEnv(sb: Sandbox, hookLog: string): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {...sb.env, HOOK_LOG: hookLog, CHECKPOINT_DISABLE: '1'}
-  // NODE_ENV=test or development would make oclif load TypeScript sources instead of dist/.
-  for (const key of ['XDG_DATA_HOME', 'XDG_CONFIG_HOME', 'XDG_CACHE_HOME', 'NODE_ENV']) delete env[key]
-  return env
-}
 
 function hookRecords(file: string): HookRecord[] {
   return existsSync(file) ? readFileSync(file, 'utf8').trim().split('\n').filter(Boolean).map(l => JSON.parse(l) as HookRecord) : []
@@ -70,29 +27,45 @@ function hookRecords(file: string): HookRecord[] {
 
 describe('e2e: project-planton as a plugin of another oclif CLI', function () {
   this.timeout(180_000)
-  let host: string
+  let host: Host
   let upstream: Upstream
   const tfBinary = onPath('terraform') ?? onPath('tofu')
 
   before(async function () {
     upstream = createUpstream()
-    host = makeTempDir('pp-host-')
-    mkdirSync(path.join(host, 'bin'))
-    mkdirSync(path.join(host, 'hooks'))
-    writeFileSync(path.join(host, 'package.json'), hostPackageJson(false))
-    writeFileSync(path.join(host, 'bin', 'run.js'), "#!/usr/bin/env node\nimport {execute} from '@oclif/core'\n\nawait execute({dir: import.meta.url})\n")
-    writeFileSync(path.join(host, 'hooks', 'observe.js'), OBSERVER)
-    const npm = await runProgram('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error'], {cwd: host, env: process.env})
-    if (npm.code !== 0) {
-      console.log(`      skipped: npm could not install @oclif/plugin-plugins@${PLUGINS_VERSION} into the host (offline with an empty npm cache?):\n${npm.stderr}`)
-      this.skip()
-    }
+    const built = await createHost()
+    if (!built) this.skip()
+    host = built
   })
 
   after(() => removeTempDirs())
 
   function pphost(args: string[], env: NodeJS.ProcessEnv): Promise<CliResult> {
-    return runProgram(process.execPath, [path.join(host, 'bin', 'run.js'), ...args], {cwd: host, env})
+    return host.run(args, env)
+  }
+
+  /** Adds us to the host's dependencies and oclif.plugins (loaded from dist/, as an installed dependency). */
+  function declareUs(): void {
+    host.declare(true)
+    const link = path.join(host.dir, 'node_modules', PACKAGE.name)
+    // What `npm install` does for a file: dependency on a folder: a symlink.
+    if (!existsSync(link)) symlinkSync(ROOT, link, 'dir')
+  }
+
+  /** What the host does on its own: oclif's answers, not those of our standalone plugins. */
+  async function expectHostBehaviour(env: NodeJS.ProcessEnv): Promise<void> {
+    const foo = await pphost(['foo'], env)
+    expect(foo.code, foo.stderr).to.equal(2)
+    expect(foo.stderr).to.include('command foo not found')
+    expect(foo.stderr).to.not.include('is not a pphost command')
+    const autocomplete = await pphost(['autocomplete'], env)
+    expect(autocomplete.code, 'the host has no autocomplete command').to.equal(2)
+    expect(autocomplete.stderr).to.include('command autocomplete not found')
+    const version = await pphost(['version'], env)
+    expect(version.code, 'the host has no version command').to.equal(2)
+    const help = await pphost(['--help'], env)
+    expect(help.code).to.equal(0)
+    expect(help.stdout).to.not.match(/^ {2}(autocomplete|help|version) /m)
   }
 
   async function planThroughHost(sb: Sandbox, env: NodeJS.ProcessEnv, hookLog: string): Promise<void> {
@@ -128,8 +101,11 @@ describe('e2e: project-planton as a plugin of another oclif CLI', function () {
     const sb = sandbox(upstream)
     const hookLog = path.join(sb.home, 'hooks.jsonl')
     const env = hostEnv(sb, hookLog)
+    await expectHostBehaviour(env)
     const link = await pphost(['plugins', 'link', ROOT, '--no-install'], env)
     expect(link.code, link.stderr).to.equal(0)
+    // No "… is a linked ESM module and cannot be auto-transpiled" (that was a plugin of ours, linked along).
+    expect(link.stderr).to.not.match(/warning/i)
     const list = await pphost(['plugins'], env)
     expect(list.stdout).to.include(`${PACKAGE.name} ${PACKAGE.version} (link) ${ROOT}`)
     // The link is recorded in the host's data folder under the sandbox HOME, and nowhere in this project.
@@ -138,8 +114,15 @@ describe('e2e: project-planton as a plugin of another oclif CLI', function () {
     const status = await pphost(['staging', 'status', '--json'], env)
     expect(status.code, status.stderr).to.equal(0)
     expect(JSON.parse(status.stdout)).to.include({exists: false, url: upstream.url})
+    expect(status.stderr, 'nothing but the JSON document').to.equal('')
     const colon = await pphost(['staging:status', '--json'], env)
     expect(colon.code, colon.stderr).to.equal(0)
+    // Our commands answer a bad flag in one line, in the host's words.
+    const typo = await pphost(['staging', 'pull', '--forse'], env)
+    expect(typo.code).to.equal(2)
+    expect(typo.stderr).to.equal('Error: Nonexistent flag: --forse. Did you mean --force? See `pphost staging pull --help`.\n')
+    // Only our commands and hooks joined the host: the rest behaves as before.
+    await expectHostBehaviour(env)
 
     if (!tfBinary) {
       console.log('      (tofu plan part skipped: neither terraform nor tofu is on PATH)')
@@ -155,15 +138,27 @@ describe('e2e: project-planton as a plugin of another oclif CLI', function () {
       this.skip()
     }
 
-    writeFileSync(path.join(host, 'package.json'), hostPackageJson(true))
-    const link = path.join(host, 'node_modules', PACKAGE.name)
-    // What `npm install` does for a file: dependency on a folder: a symlink.
-    if (!existsSync(link)) symlinkSync(ROOT, link, 'dir')
+    declareUs()
     const sb = sandbox(upstream)
     const hookLog = path.join(sb.home, 'hooks.jsonl')
     const env = hostEnv(sb, hookLog)
     const core = await pphost(['plugins', '--core'], env)
     expect(core.stdout).to.match(new RegExp(`${PACKAGE.name} ${PACKAGE.version.replaceAll('.', String.raw`\.`)}`))
+    await expectHostBehaviour(env)
     await planThroughHost(sb, env, hookLog)
+  })
+
+  it('the first clone through the host selects the tag of our version, not the host\'s', async () => {
+    const up = createUpstream()
+    const ours = `v${PACKAGE.version}`
+    up.tag(ours, 'v0.1.0')
+    up.tag(`v${HOST_VERSION}`, 'v0.2.0')
+    expect(ours, 'the test needs two different versions').to.not.equal(`v${HOST_VERSION}`)
+    declareUs()
+    const sb = sandbox(up)
+    const env = hostEnv(sb, path.join(sb.home, 'hooks.jsonl'))
+    const pull = await pphost(['staging', 'pull', '--json'], env)
+    expect(pull.code, pull.stderr).to.equal(0)
+    expect(JSON.parse(pull.stdout)).to.include({action: 'cloned', ref: ours, sha: up.sha('v0.1.0')})
   })
 })

@@ -100,10 +100,14 @@ describe('e2e: pulumi runs (stand-in pulumi)', () => {
       {args: ['pulumi', 'cancel'], argv: ['cancel', '--stack', FQDN, '--yes']},
       {args: ['pulumi', 'delete'], argv: ['stack', 'rm', '--stack', FQDN, '--yes']},
       {args: ['pulumi:rm', '--force'], argv: ['stack', 'rm', '--stack', FQDN, '--yes', '--force']},
+      // What follows -- goes to pulumi unchanged (the manifest flag comes first below: it is the CLI's).
+      {args: ['pulumi', 'preview', '--', '--refresh', '--target', 'urn:a'], argv: ['preview', '--stack', FQDN, '--refresh', '--target', 'urn:a']},
     ]
     for (const c of cases) {
       it(`${c.args.join(' ')} → pulumi ${c.argv.join(' ')}`, async () => {
-        const {records, result} = await runRecorded(e, [...c.args, '-f', manifest])
+        const dash = c.args.indexOf('--')
+        const args = dash === -1 ? [...c.args, '-f', manifest] : [...c.args.slice(0, dash), '-f', manifest, ...c.args.slice(dash)]
+        const {records, result} = await runRecorded(e, args)
         expectOk(result)
         expect(records.map(r => r.argv)).to.deep.equal([c.argv])
         expect(records[0].cwd).to.match(new RegExp(`${PULUMI_MODULE_REDIS}$`))

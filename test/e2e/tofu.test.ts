@@ -220,4 +220,58 @@ describe('e2e: tofu/terraform runs', () => {
     expect(existsSync(statePath(sb, 'redis-none'))).to.equal(false)
     expect(readdirSync(sb.home)).to.not.include('.terraform')
   })
+
+  describe('arguments for the tool, and saved plans', () => {
+    let sb: Sandbox
+    let manifest: string
+
+    before(async () => {
+      sb = sandbox(upstream)
+      manifest = writeManifest(sb.home, 'redis-saved', 'terraform')
+      expectOk(await runCli(['staging', 'pull'], {env: sb.env}))
+      expectOk(await runCli(['staging', 'checkout', 'v0.1.0'], {env: sb.env}))
+    })
+
+    it('passes what follows -- to the tool unchanged; with -detailed-exitcode the CLI\'s own input errors exit 64', async () => {
+      const changes = await runCli(['tofu', 'plan', '-f', manifest, '--', '-detailed-exitcode', '-lock=false'], {env: sb.env})
+      // terraform's 2: the plan has changes (nothing is applied yet).
+      expect(changes.code, changes.stderr).to.equal(2)
+      expect(plain(changes.stdout)).to.contain('Plan: 1 to add')
+      const bad = await runCli(['tofu', 'plan', '-f', manifest, '--module-version', '..bad', '--', '-detailed-exitcode'], {env: sb.env})
+      expect(bad.code).to.equal(64)
+      const plainBad = await runCli(['tofu', 'plan', '-f', manifest, '--module-version', '..bad'], {env: sb.env})
+      expect(plainBad.code).to.equal(2)
+      const stray = await runCli(['tofu', 'plan', '-f', manifest, 'stray'], {env: sb.env})
+      expect(stray.code).to.equal(2)
+      expect(stray.stderr).to.contain('stray')
+    })
+
+    it('plan --out keeps the plan outside the workspace; apply --plan applies exactly it, and only from the same commit', async () => {
+      const planFile = path.join(sb.home, 'redis.tfplan')
+      const planned = await runCli(['tofu', 'plan', '-f', manifest, '--out', planFile], {env: sb.env})
+      expectOk(planned)
+      expect(planned.stderr).to.contain(`Saved the plan to ${planFile}`)
+      expect(existsSync(planFile)).to.equal(true)
+      expect(JSON.parse(readFileSync(`${planFile}.project-planton.json`, 'utf8'))).to.include({commit: upstream.sha('v0.1.0'), stack: 'kubernetesredis/redis-saved'})
+      expect(workspacesOf(sb)).to.deep.equal([])
+
+      expectOk(await runCli(['staging', 'checkout', 'v0.2.0'], {env: sb.env}))
+      const refused = await runCli(['tofu', 'apply', '-f', manifest, '--plan', planFile], {env: sb.env})
+      expect(refused.code).to.equal(2)
+      expect(refused.stderr).to.contain(`was made from v0.1.0 ${upstream.sha('v0.1.0').slice(0, 12)}`).and.contain(`--module-version ${upstream.sha('v0.1.0')}`)
+      expect(existsSync(statePath(sb, 'redis-saved'))).to.equal(false)
+
+      const other = writeManifest(sb.home, 'redis-other', 'terraform')
+      const wrongStack = await runCli(['tofu', 'apply', '-f', other, '--plan', planFile, '--module-version', 'v0.1.0'], {env: sb.env})
+      expect(wrongStack.code).to.equal(2)
+      expect(wrongStack.stderr).to.contain('was made for stack kubernetesredis/redis-saved')
+
+      const applied = await runCli(['tofu', 'apply', '-f', manifest, '--plan', planFile, '--module-version', 'v0.1.0'], {env: sb.env})
+      expectOk(applied)
+      expect(readState(sb, 'redis-saved').outputs.module_version.value).to.equal(markerAt(upstream, 'v0.1.0'))
+      const missing = await runCli(['tofu', 'apply', '-f', manifest, '--plan', path.join(sb.home, 'nope.tfplan')], {env: sb.env})
+      expect(missing.code).to.equal(2)
+      expect(missing.stderr).to.contain('no such plan file')
+    })
+  })
 })

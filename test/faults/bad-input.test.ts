@@ -211,12 +211,13 @@ describe('faults: bad input and hostile content', () => {
 
   describe('--set', () => {
     const sets: Array<[string, RegExp]> = [
-      ['=x', /invalid --set/],
-      ['noequals', /invalid --set/],
+      ['=x', /--set "=x": empty path segment/],
+      ['noequals', /--set "noequals": "noequals" is not path=value/],
       ['__proto__.polluted=1', /reserved path component/],
       ['constructor.prototype.x=1', /reserved path component/],
-      ['spec..x=1', /empty or reserved path component/],
-      ['metadata.name.first=1', /is a string, not a mapping/],
+      ['spec..x=1', /empty path segment/],
+      ['metadata.name.first=1', /name is not a mapping/],
+      ['a="unbalanced', /unbalanced double quote/],
     ]
     for (const [set, message] of sets) {
       it(`refuses --set ${set}`, async () => {

@@ -135,7 +135,7 @@ describe('faults: crash and interruption', () => {
   describe('SIGKILL during the first clone (staging pull on an empty home), then the next command', () => {
     const points: Array<Point & {run?: true}> = [
       {name: 'the temporary clone folder appears', when: sb => tmpClone(sb) !== undefined},
-      {name: 'a progress line reports half of the pack received', run: true, when: (_sb, p) => /receiving ([5-9]\d|100)%/i.test(p.output())},
+      {name: 'a progress line reports half of the pack received', run: true, when: (_sb, p) => /receiving objects ([5-9]\d|100)%/i.test(p.output())},
       {name: 'the pack is complete and indexed', when: sb => packIndexes(tmpGit(sb) ?? '/nonexistent') > 0},
       {name: 'the selected version is checked out in the temporary clone', run: true, when: sb => existsSync(path.join(tmpClone(sb) ?? '/nonexistent', 'VERSION'))},
       {name: 'the clone was renamed into place', when: sb => existsSync(path.join(sb.clone, '.git'))},

@@ -55,6 +55,18 @@ describe('staging commands', () => {
     expect(up.git('-C', sb.clone, 'for-each-ref', 'refs/heads')).to.equal('')
   })
 
+  it('with --json, success and failure are each one JSON document on stdout, with the exit code', async () => {
+    const sb = sandbox(up)
+    const pulled = await ok(sb, 'staging', 'pull', '--json')
+    expect(JSON.parse(pulled.stdout)).to.include({action: 'cloned'})
+    expect(pulled.stderr, 'no progress with --json').to.not.contain('[STARTED]')
+    const bad = await cli(sb, 'staging', 'checkout', 'no-such-version', '--json')
+    expect(bad.code).to.equal(2)
+    const error = JSON.parse(bad.stdout) as {error: {name: string; message: string; exitCode: number}}
+    expect(error.error).to.include({name: 'InvalidInputError', exitCode: 2})
+    expect(error.error.message).to.contain('no-such-version')
+  })
+
   it('the space form and the alias run the same command', async () => {
     const sb = sandbox(up)
     await ok(sb, 'staging', 'pull')
@@ -369,5 +381,28 @@ await withStagingLock(homePaths(process.env.PROJECT_PLANTON_HOME), {command: 'ho
     const sb = sandbox(up)
     await ok(sb, 'staging:pull')
     expect(await status(sb)).to.include({ref: `v${version}`, kind: 'tag', sha: up.sha('v0.1.0')})
+  })
+
+  it('clone progress names git\'s phases, and no figure goes back within a phase', async () => {
+    // Enough objects for git to report its phases (it stays silent on tiny repositories).
+    up.commit(Object.fromEntries(Array.from({length: 4000}, (_, i) => [`bulk/${i % 40}/f${i}.txt`, `${i} ${'x'.repeat(i % 97)}\n`])), 'bulk')
+    const sb = sandbox(up)
+    const r = await ok(sb, 'staging:pull')
+    const prefix = `[OUTPUT] Cloning ${up.url}: `
+    const lines = r.stderr.split('\n').filter(l => l.startsWith(prefix)).map(l => l.slice(prefix.length))
+    expect(lines, r.stderr).to.include('upstream preparing objects')
+    expect(lines.filter(l => l === 'upstream preparing objects'), 'the upstream\'s phases are one line').to.have.length(1)
+    const figures = new Map<string, number[]>()
+    for (const line of lines) {
+      const m = /^(.+) (\d+)%$/.exec(line)
+      if (!m) continue
+      figures.set(m[1], [...figures.get(m[1]) ?? [], Number(m[2])])
+    }
+
+    expect([...figures.keys()], r.stderr).to.include.members(['receiving objects', 'resolving deltas'])
+    for (const [phase, values] of figures) {
+      expect(values, phase).to.deep.equal([...values].sort((a, b) => a - b))
+      expect(new Set(values).size, phase).to.equal(values.length)
+    }
   })
 })

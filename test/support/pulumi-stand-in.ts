@@ -14,6 +14,16 @@
 //   PULUMI_STAND_IN_LINGER_MS     with SLEEP_MS: after the first signal, keep recording signals
 //                                 for this long before exiting (to see duplicates)
 //   PULUMI_STAND_IN_STACK_EXISTS  "1": `stack init` fails with "already exists" (exit 255)
+//   PULUMI_STAND_IN_GO_BUILD      "1": for up/preview/refresh/destroy in a workspace whose
+//                                 Pulumi.yaml names no binary, run `go build -o <temp file> .` in
+//                                 it first, as Pulumi's Go runtime does (go from PATH); its exit
+//                                 code is recorded as "goBuildExit"
+//
+// When the Pulumi.yaml in the working folder has `runtime.options.binary` (a module binary), the
+// record holds it as "binary", and for up/preview/refresh/destroy the stand-in runs that program
+// (with its own environment and folder, as Pulumi's Go runtime does) before recording; the
+// program's exit code is "binaryExit" (or "binaryError" when it could not start), and the stand-in
+// fails with exit code 1 when the program did.
 //
 // Each record also says whether the stand-in's stdin was a terminal ("tty").
 //
@@ -24,6 +34,7 @@
 import {
   chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync,
 } from 'node:fs'
+import {createRequire} from 'node:module'
 import {join} from 'node:path'
 
 export type PulumiRecord = {
@@ -35,6 +46,11 @@ export type PulumiRecord = {
   tty?: boolean
   stackInput?: string
   stackInputMode?: number
+  /** runtime.options.binary of the Pulumi.yaml in cwd */
+  binary?: string
+  binaryExit?: number | null
+  binaryError?: string
+  goBuildExit?: number | null
 }
 
 /** Environment variables captured in each record (plus every PULUMI_* and PROJECT_PLANTON_* variable). */
@@ -43,6 +59,8 @@ export const RECORDED_ENV = ['STACK_INPUT_YAML_FILE', 'KUBE_CTX', 'KUBECONFIG', 
 const STAND_IN_JS = String.raw`'use strict'
 const fs = require('node:fs')
 const path = require('node:path')
+const {spawnSync} = require('node:child_process')
+const YAML_MODULE = __YAML_MODULE__
 
 const RECORDED_ENV = ${JSON.stringify(RECORDED_ENV)}
 const env = process.env
@@ -96,13 +114,53 @@ if (env.STACK_INPUT_YAML_FILE) {
     record.stackInputError = String(error && error.message)
   }
 }
-append(record)
-
 // command words: leading non-flag arguments, e.g. ["stack", "init", "dev"]
 const words = []
 for (const a of argv) {
   if (a.startsWith('-')) break
   words.push(a)
+}
+
+function moduleBinary() {
+  let text
+  try {
+    text = fs.readFileSync(path.join(cwd, 'Pulumi.yaml'), 'utf8')
+  } catch {
+    return undefined
+  }
+  let doc
+  try {
+    doc = require(YAML_MODULE).parse(text)
+  } catch (error) {
+    record.pulumiYamlError = String(error && error.message)
+    return undefined
+  }
+  const binary = doc && doc.runtime && doc.runtime.options && doc.runtime.options.binary
+  return typeof binary === 'string' ? binary : undefined
+}
+
+const runsProgram = ['up', 'preview', 'refresh', 'destroy'].includes(words[0])
+const binary = moduleBinary()
+let programFailed = false
+if (binary) {
+  record.binary = binary
+  if (runsProgram) {
+    const r = spawnSync(binary, [], {cwd, env, stdio: 'inherit'})
+    if (r.error) record.binaryError = String(r.error.code || r.error.message)
+    else record.binaryExit = r.status
+    programFailed = Boolean(r.error) || r.status !== 0
+  }
+} else if (runsProgram && env.PULUMI_STAND_IN_GO_BUILD === '1') {
+  const out = path.join(require('node:os').tmpdir(), 'pulumi-stand-in-program-' + process.pid)
+  const r = spawnSync('go', ['build', '-o', out, '.'], {cwd, env, stdio: 'inherit'})
+  record.goBuildExit = r.error ? null : r.status
+  fs.rmSync(out, {force: true})
+}
+
+append(record)
+if (programFailed) {
+  fs.writeSync(2, 'error: the program ' + binary + ' failed\n')
+  process.exit(1)
 }
 
 function stackName() {
@@ -167,7 +225,7 @@ function shellQuote(s: string): string {
 export function installPulumiStandIn(binDir: string): {bin: string; recordFile: string} {
   mkdirSync(binDir, {recursive: true})
   const script = join(binDir, 'pulumi-stand-in.cjs')
-  writeFileSync(script, STAND_IN_JS)
+  writeFileSync(script, STAND_IN_JS.replace('__YAML_MODULE__', JSON.stringify(createRequire(import.meta.url).resolve('yaml'))))
   const bin = join(binDir, 'pulumi')
   writeFileSync(bin, `#!/bin/sh\nexec ${shellQuote(process.execPath)} "$(dirname "$0")/pulumi-stand-in.cjs" "$@"\n`)
   chmodSync(bin, 0o755)

@@ -1,4 +1,4 @@
-import {pulumiStackFlag} from '../../base/flags.js'
+import {pulumiFlags} from '../../base/flags.js'
 import {IacCommand, type IacTarget} from '../../base/iac-command.js'
 
 export default class PulumiCancel extends IacCommand {
@@ -6,6 +6,6 @@ export default class PulumiCancel extends IacCommand {
   static examples = [
     {description: 'Cancel the running update', command: '<%= config.bin %> <%= command.id %> -f redis.yaml'},
   ]
-  static flags = pulumiStackFlag
+  static flags = pulumiFlags
   static target: IacTarget = {tool: 'pulumi', pulumi: 'cancel'}
 }

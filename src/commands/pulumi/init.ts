@@ -1,4 +1,4 @@
-import {pulumiStackFlag} from '../../base/flags.js'
+import {pulumiFlags} from '../../base/flags.js'
 import {IacCommand, type IacTarget} from '../../base/iac-command.js'
 
 export default class PulumiInit extends IacCommand {
@@ -7,6 +7,6 @@ export default class PulumiInit extends IacCommand {
     {description: 'Create the stack named by the manifest\'s labels', command: '<%= config.bin %> <%= command.id %> -f redis.yaml'},
     {description: 'Name the stack yourself', command: '<%= config.bin %> <%= command.id %> -f redis.yaml --stack acme/redis/dev'},
   ]
-  static flags = pulumiStackFlag
+  static flags = pulumiFlags
   static target: IacTarget = {tool: 'pulumi', pulumi: 'init'}
 }

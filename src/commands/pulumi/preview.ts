@@ -1,4 +1,4 @@
-import {pulumiRunFlags, pulumiStackFlag} from '../../base/flags.js'
+import {pulumiFlags, pulumiRunFlags} from '../../base/flags.js'
 import {IacCommand, type IacTarget} from '../../base/iac-command.js'
 
 export default class PulumiPreview extends IacCommand {
@@ -7,6 +7,6 @@ export default class PulumiPreview extends IacCommand {
     {description: 'Preview the changes', command: '<%= config.bin %> <%= command.id %> -f redis.yaml'},
     {description: 'Preview with a module folder of your own', command: '<%= config.bin %> <%= command.id %> -f redis.yaml --module-dir ./my-module'},
   ]
-  static flags = {...pulumiStackFlag, diff: pulumiRunFlags.diff}
+  static flags = {...pulumiFlags, diff: pulumiRunFlags.diff}
   static target: IacTarget = {tool: 'pulumi', pulumi: 'preview'}
 }

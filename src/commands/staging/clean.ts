@@ -3,8 +3,11 @@ import * as Flags from '@oclif/core/flags'
 import {StagingCommand} from '../../base/staging-command.js'
 
 export default class StagingClean extends StagingCommand {
-  static summary = 'Remove workspaces left behind by runs and the cache of module exports; with --all, the staging clone too.'
-  static description = 'Workspaces of runs that are still going are left alone. --all asks for confirmation before deleting the clone; without a terminal it needs --yes.'
+  static summary = 'Remove leftover workspaces, cached module exports and module binaries unused for a while; with --all, the staging clone and all module binaries too.'
+  static description = [
+    'Workspaces of runs that are still going are left alone. Module binaries of the selected version, or used in the last 7 days, are kept',
+    '(making one again takes a download or a compile). --all asks for confirmation before deleting the clone; without a terminal it needs --yes.',
+  ].join(' ')
   static examples = [
     {description: 'Remove leftover workspaces', command: '<%= config.bin %> <%= command.id %>'},
     {description: 'Start over from an empty staging', command: '<%= config.bin %> <%= command.id %> --all --yes'},
@@ -14,7 +17,7 @@ export default class StagingClean extends StagingCommand {
     yes: Flags.boolean({char: 'y', summary: 'Do not ask for confirmation.'}),
   }
 
-  async run(): Promise<void> {
+  async run(): Promise<unknown> {
     const {flags} = await this.parse(StagingClean)
     const {paths} = await this.home()
     if (flags.all && !flags.yes && !(await this.confirm(`Remove the staging clone ${paths.clone}?`))) {
@@ -22,29 +25,33 @@ export default class StagingClean extends StagingCommand {
     }
 
     const {cleanWorkspaces} = await import('../../core/workspace.js')
-    const {clearSnapshots} = await import('../../core/snapshot.js')
-    const {formatBytes} = await import('../../core/fsutil.js')
     const {removed, running, foreign} = await cleanWorkspaces(paths.workspaces)
-    const stagingRemoved = flags.all ? await (await this.staging()).remove() : false
-    // Per-commit snapshots are only a cache; runs going may be copying from them.
-    let cacheBytes = 0
-    if (running.length === 0) {
-      const [{clearOutcomes}, {clearSchemas}] = await Promise.all([import('../../core/manifest-check.js'), import('../../core/schema/cache.js')])
-      cacheBytes = (await clearSnapshots(paths.cache)).bytes + (await clearSchemas(paths.cache)).bytes
-      await clearOutcomes(paths.cache)
+    const staging = await this.staging()
+    const selected = flags.all ? undefined : await staging.readState()
+    const stagingRemoved = flags.all ? await staging.remove() : false
+    const {cleanCache} = await import('../../core/cache-clean.js')
+    const cache = await cleanCache(paths.home, paths.cache, {
+      runsGoing: running.length > 0, all: Boolean(flags.all), keepSha: selected?.sha, keepVersion: selected?.tag ?? (selected?.kind === 'tag' ? selected.ref : undefined),
+    })
+    const document = {
+      removed: removed.map(w => w.path),
+      skippedRunning: running.map(w => w.path),
+      notOurs: foreign.map(w => w.path),
+      stagingRemoved,
+      cacheBytesFreed: cache.exportBytes,
+      binariesRemoved: cache.binaries.removed,
+      binaryBytesFreed: cache.binaries.bytes,
     }
+    if (this.jsonEnabled()) return document
 
-    if (flags.json) {
-      this.printJson({
-        removed: removed.map(w => w.path), skippedRunning: running.map(w => w.path), notOurs: foreign.map(w => w.path), stagingRemoved, cacheBytesFreed: cacheBytes,
-      })
-      return
-    }
-
+    const {formatBytes} = await import('../../core/fsutil.js')
     this.log(`Removed ${removed.length} workspace(s)${running.length > 0 ? `; left ${running.length} of runs still going` : ''}.`)
     for (const w of foreign) this.log(`Left ${w.path}: project-planton did not make it.`)
-    if (running.length === 0) this.log(`Freed ${formatBytes(cacheBytes)} of cached module exports.`)
+    if (running.length === 0) this.log(`Freed ${formatBytes(cache.exportBytes)} of cached module exports.`)
+    const kept = cache.keptDays === undefined ? '' : `; kept those of the selected version and those used in the last ${cache.keptDays} days`
+    this.log(`Removed ${cache.binaries.removed} module binary(ies), ${formatBytes(cache.binaries.bytes)}${kept}.`)
     if (flags.all) this.log(stagingRemoved ? `Removed staging ${paths.clone}.` : 'Staging was not cloned.')
+    return document
   }
 
   private async confirm(question: string): Promise<boolean> {

@@ -10,13 +10,15 @@ const LEAN = [
 ].join(' ')
 
 export default class StagingPull extends StagingCommand {
-  static aliases = ['pull']
+  static hiddenAliases = ['pull']
   static summary = 'Clone the module monorepo into staging, or fetch it and move the selected branch forward.'
   static description = `The first pull clones the upstream (PROJECT_PLANTON_REPO_URL) into ~/.project-planton/staging/project-planton and selects the tag equal to this CLI's version, or the default branch.
 
 Later pulls fetch branches and tags (tags moved upstream follow). When the selected version is a branch, the work tree moves to its new head; a pinned tag or commit stays where it is, and the output says when a newer release exists. Local changes in staging are never overwritten unless --force is given.
 
-${LEAN}`
+${LEAN}
+
+Also available as \`<%= config.bin %> pull\`.`
   static examples = [
     {description: 'Clone or update staging', command: '<%= config.bin %> <%= command.id %>'},
     {description: 'Update and print the result as JSON', command: '<%= config.bin %> pull --json'},
@@ -30,10 +32,10 @@ ${LEAN}`
     full: Flags.boolean({summary: 'Clone staging full even under CI=true, or turn a lean staging into a full one.', exclusive: ['lean']}),
   }
 
-  async run(): Promise<void> {
+  async run(): Promise<unknown> {
     const {flags} = await this.parse(StagingPull)
     const cloneMode = flags.full ? 'full' : (flags.lean ? 'lean' : undefined)
-    const result = await this.withProgress('Pull staging', flags.json, async (staging, setTitle) => {
+    const result = await this.withProgress('Pull staging', async (staging, setTitle) => {
       const r = await staging.pull(flags.force)
       const at = `${r.state.ref} (${r.state.sha.slice(0, 12)})`
       const kind = r.mode === 'lean' ? ' (lean)' : (r.converted ? ' (now a full clone)' : '')
@@ -44,16 +46,16 @@ ${LEAN}`
           : `Staging up to date at ${at}${kind}`))
       return r
     }, cloneMode)
-    if (flags.json) {
-      const {state} = result
-      this.printJson({
-        action: result.action, ref: state.ref, kind: state.kind, sha: state.sha, previousSha: result.previousSha, newerReleases: result.newerReleases, mode: result.mode, converted: result.converted,
-      })
-      return
+    const {state} = result
+    const document = {
+      action: result.action, ref: state.ref, kind: state.kind, sha: state.sha, previousSha: result.previousSha, newerReleases: result.newerReleases, mode: result.mode, converted: result.converted,
     }
+    if (this.jsonEnabled()) return document
 
     if (result.newerReleases.length > 0) {
-      this.log(`A newer release exists: ${result.newerReleases[0]} (staging stays at ${result.state.ref}). Switch with: ${this.config.bin} staging checkout ${result.newerReleases[0]}`)
+      this.log(`A newer release exists: ${result.newerReleases[0]} (staging stays at ${state.ref}). Switch with: ${this.config.bin} staging checkout ${result.newerReleases[0]}`)
     }
+
+    return document
   }
 }

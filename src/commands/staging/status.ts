@@ -3,36 +3,39 @@ import type {StagingStatus as Status} from '../../core/staging.js'
 import {StagingCommand} from '../../base/staging-command.js'
 
 export default class StagingStatus extends StagingCommand {
-  static aliases = ['modules-version']
+  static hiddenAliases = ['modules-version']
   static summary = 'Show where staging is, which version it holds, and what runs left behind.'
+  static description = 'Also available as `<%= config.bin %> modules-version`.'
   static examples = [
     {description: 'Human-readable status', command: '<%= config.bin %> <%= command.id %>'},
     {description: 'For scripts', command: '<%= config.bin %> <%= command.id %> --json'},
   ]
 
-  async run(): Promise<void> {
-    const {flags} = await this.parse(StagingStatus)
+  async run(): Promise<unknown> {
+    await this.parse(StagingStatus)
     const staging = await this.staging()
     const {listWorkspaces} = await import('../../core/workspace.js')
     const {formatBytes} = await import('../../core/fsutil.js')
     const {snapshotStats} = await import('../../core/snapshot.js')
+    const {binaryCacheStats} = await import('../../core/binaries/cache.js')
     const {paths} = await this.home()
     const status = await staging.status()
     const workspaces = (await listWorkspaces(paths.workspaces)).map(w => ({path: w.path, running: w.running, kept: w.kept}))
-    const cache = await snapshotStats(paths.cache)
-    if (flags.json) {
-      this.printJson({...status, workspaces, cache})
-      return
+    const [cache, moduleBinaries] = await Promise.all([snapshotStats(paths.cache), binaryCacheStats(paths.cache)])
+    const document = {
+      ...status, workspaces, cache, moduleBinaries,
     }
+    if (this.jsonEnabled()) return document
 
     if (!status.exists) {
       this.log(`Staging:     not cloned yet (${status.path})`)
       this.log(`Upstream:    ${status.url}`)
       if (status.nextClone) this.log(`First clone: ${status.nextClone.mode} (${status.nextClone.because === 'default' ? 'the default' : status.nextClone.because})`)
       this.log(`Clone it with: ${this.config.bin} staging pull`)
-      return
+      return document
     }
 
+    const binaryKinds = `${moduleBinaries.built} built, ${moduleBinaries.downloaded} downloaded`
     const lines: Array<[string, string]> = [
       ['Location', status.path],
       ['Upstream', status.urlMismatch ? `${status.recordedUrl}  (PROJECT_PLANTON_REPO_URL is now ${status.url}: re-clone with \`staging clean --all\`)` : status.url],
@@ -43,11 +46,13 @@ export default class StagingStatus extends StagingCommand {
       ['Size', `${formatBytes(status.sizeBytes)} in ${status.files} files`],
       ['Last fetch', status.fetchedAt ?? 'never'],
       ['Cache', `${cache.snapshots} module snapshot(s), ${formatBytes(cache.bytes)}`],
+      ['Binaries', `${moduleBinaries.binaries} module binary(ies), ${formatBytes(moduleBinaries.bytes)} (${binaryKinds})`],
       ['Workspaces', workspaces.length === 0 ? 'none' : `${workspaces.length} (${workspaces.filter(w => w.running).length} running, ${workspaces.filter(w => !w.running).length} left over)`],
     ]
-    if (status.pending) lines.push(['Interrupted', `a checkout of ${status.pending.ref} did not finish; the next staging command completes it`])
+    if (status.pending) lines.push(['Interrupted', `a checkout of ${status.pending.ref} was cut short; the next command finishes it (or gives it up if git refuses, keeping ${status.ref ?? 'the selected version'})`])
     for (const [k, v] of lines) this.log(`${`${k}:`.padEnd(13)}${v}`)
     for (const w of workspaces.filter(w => !w.running)) this.log(`  ${w.path}${w.kept ? ' (kept with --no-cleanup)' : ''}`)
+    return document
   }
 }
 

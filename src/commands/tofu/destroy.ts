@@ -1,4 +1,6 @@
-import {autoApproveFlag, tofuBackendFlags} from '../../base/flags.js'
+import * as Flags from '@oclif/core/flags'
+
+import {tofuBackendFlags} from '../../base/flags.js'
 import {IacCommand, type IacTarget} from '../../base/iac-command.js'
 
 export default class TofuDestroy extends IacCommand {
@@ -7,6 +9,6 @@ export default class TofuDestroy extends IacCommand {
   static examples = [
     {description: 'Destroy after confirmation', command: '<%= config.bin %> <%= command.id %> -f bucket.yaml'},
   ]
-  static flags = {...tofuBackendFlags, ...autoApproveFlag}
+  static flags = {...tofuBackendFlags, 'auto-approve': Flags.boolean({summary: 'Destroy without asking for confirmation (-auto-approve).'})}
   static target: IacTarget = {tool: 'tofu', tofu: 'destroy'}
 }

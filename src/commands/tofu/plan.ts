@@ -9,7 +9,13 @@ export default class TofuPlan extends IacCommand {
   static examples = [
     {description: 'Plan the changes', command: '<%= config.bin %> <%= command.id %> -f bucket.yaml'},
     {description: 'Plan a destroy', command: '<%= config.bin %> <%= command.id %> -f bucket.yaml --destroy'},
+    {description: 'Save the plan, to apply exactly it later', command: '<%= config.bin %> <%= command.id %> -f bucket.yaml --out bucket.tfplan'},
+    {description: 'Pass arguments to the tool (exit 2 then means "changes")', command: '<%= config.bin %> <%= command.id %> -f bucket.yaml -- -detailed-exitcode -lock=false'},
   ]
-  static flags = {...tofuBackendFlags, destroy: Flags.boolean({summary: 'Plan the destruction of everything (plan -destroy).'})}
+  static flags = {
+    ...tofuBackendFlags,
+    destroy: Flags.boolean({summary: 'Plan the destruction of everything (plan -destroy).'}),
+    out: Flags.string({summary: 'Keep the saved plan in this file (it outlives the workspace); apply it with tofu apply --plan <file>.'}),
+  }
   static target: IacTarget = {tool: 'tofu', tofu: 'plan'}
 }

@@ -6,9 +6,9 @@ import {mkdir} from 'node:fs/promises'
 
 import type {Manifest} from '../manifest.js'
 import type {PreparedRun} from '../prepare.js'
-import type {ToolInputs} from '../run.js'
 import type {SignalTrap} from '../signals.js'
 
+import {sourceRunEnv} from '../binaries/go.js'
 import {credentialEnv, kubeconfigOf, type ProviderConfig} from '../credentials.js'
 import {errorMessage} from '../errors.js'
 import {debug} from '../log.js'
@@ -20,10 +20,16 @@ import {recordToolPid} from '../workspace.js'
 import {
   alignProjectName, isAlreadyExists, pulumiArgs, type PulumiFlags, type PulumiOp, writeStackInput,
 } from './pulumi.js'
+import {keepPlan, type PlanRecord} from './saved-plan.js'
 import {
-  makePrivateState, prepareTofu, type TofuFlags, type TofuOp,
+  makePrivateState, planPath, prepareTofu, type TofuFlags, type TofuOp,
 } from './tofu.js'
 
+/**
+ * What the tool gets: the manifest as checked against its schema (protojson for Pulumi, the Go
+ * CLI's snake_case variables for tofu), or, when no schema could be built, the manifest as read.
+ */
+export type ToolInputs = {manifest: Manifest; target?: Record<string, unknown>; variables?: Record<string, unknown>}
 type Common = {
   manifest: Manifest
   /** what the tool gets from the manifest (see run.ts) */
@@ -38,10 +44,18 @@ type Common = {
   announce: (line: string) => void
 }
 
-export type PulumiExecution = Common & {op: PulumiOp; fqdn: string; flags: PulumiFlags}
+export type PulumiExecution = Common & {
+  op: PulumiOp
+  fqdn: string
+  flags: PulumiFlags
+  /** arguments after `--`, passed to pulumi unchanged */
+  extraArgs?: string[]
+}
 
 export type TofuExecution = Common & {
   op: TofuOp
+  /** plan --out: what the kept plan's record says it was made from */
+  planOrigin?: Omit<PlanRecord, 'createdAt' | 'format'>
   binary: 'terraform' | 'tofu'
   flags: TofuFlags
   stateDir: string
@@ -51,13 +65,14 @@ export type TofuExecution = Common & {
 export async function executePulumi(run: PulumiExecution): Promise<number> {
   const bin = await findBinary('pulumi', run.env)
   const ws = run.workspace
-  if (ws.layout !== 'in-place') await alignProjectName(ws.tree, ws.moduleDir, run.fqdn)
+  if (ws.layout !== 'in-place' && ws.layout !== 'binary') await alignProjectName(ws.tree, ws.moduleDir, run.fqdn)
   const stackInput = await writeStackInput(ws.privateDir, run.inputs.target ?? run.manifest, run.providers[0])
-  const env: NodeJS.ProcessEnv = {...run.env, STACK_INPUT_YAML_FILE: stackInput}
+  // From source in a fresh staging workspace: -trimpath lets Go's build cache serve every run.
+  const env: NodeJS.ProcessEnv = {...(ws.source === 'staging' && ws.layout !== 'binary' ? sourceRunEnv(run.env) : run.env), STACK_INPUT_YAML_FILE: stackInput}
   if (run.kubeContext) env.KUBE_CTX = run.kubeContext
   // Staging workspaces build against the repository's root go.mod; a go.work must not interfere.
   if (ws.source === 'staging') env.GOWORK = 'off'
-  const args = pulumiArgs(run.op, run.fqdn, run.flags)
+  const args = [...pulumiArgs(run.op, run.fqdn, run.flags), ...(run.extraArgs ?? [])]
   run.announce(`Handing off to pulumi: pulumi ${args.join(' ')}  (in ${ws.moduleDir})`)
   const {code, stderr} = await runRecorded({
     bin, args, cwd: ws.moduleDir, env, trap: run.trap, captureStderr: run.op === 'init', onStart: pid => noteToolPid(ws, pid),
@@ -95,6 +110,11 @@ export async function executeTofu(run: TofuExecution): Promise<number> {
         bin, args: noColor ? [...args, '-no-color'] : args, cwd: ws.moduleDir, env, trap: run.trap, onStart: pid => noteToolPid(ws, pid),
       })
       if (code !== 0 || run.trap.received) return code
+    }
+
+    if (run.op === 'plan' && run.flags.out && run.planOrigin) {
+      await keepPlan(planPath(ws.privateDir), run.flags.out, run.planOrigin)
+      run.announce(`Saved the plan to ${run.flags.out}; apply it with: project-planton tofu apply -f <manifest> --plan ${run.flags.out}`)
     }
 
     return 0

@@ -16,7 +16,18 @@ import {writeGenerated} from '../materialise.js'
 
 export type TofuOp = 'apply' | 'destroy' | 'init' | 'plan' | 'refresh'
 
-export type TofuFlags = {autoApprove?: boolean; destroy?: boolean; backendType?: string; backendConfig?: string[]}
+export type TofuFlags = {
+  autoApprove?: boolean
+  destroy?: boolean
+  backendType?: string
+  backendConfig?: string[]
+  /** plan: also keep the saved plan at this absolute path (see saved-plan.ts) */
+  out?: string
+  /** apply: apply this saved plan (absolute path) instead of planning again */
+  planFile?: string
+  /** arguments after `--`, passed to the operation unchanged */
+  extraArgs?: string[]
+}
 
 export const BACKEND_TYPES = ['local', 's3', 'gcs', 'azurerm'] as const
 type BackendType = (typeof BACKEND_TYPES)[number]
@@ -92,30 +103,48 @@ export async function prepareTofu(opts: {
 
   const init = ['init', '-input=false', ...backendConfig.map(c => `-backend-config=${c}`)]
   const vars = [`-var-file=${varFile}`]
+  const extra = flags.extraArgs ?? []
   const steps: string[][] = [init]
   switch (op) {
-  case 'apply':
+  case 'apply': {
+    // A saved plan carries its variables and applies without asking.
+    if (flags.planFile) {
+      const copy = await writeGenerated(privateDir, 'saved.tfplan', await readFile(flags.planFile), 0o600)
+      steps.push(['apply', '-input=false', ...extra, copy])
+      break
+    }
+
+    steps.push([op, ...vars, ...(flags.autoApprove ? ['-auto-approve'] : []), ...extra])
+    break
+  }
+
   case 'destroy': {
-    steps.push([op, ...vars, ...(flags.autoApprove ? ['-auto-approve'] : [])])
+    steps.push([op, ...vars, ...(flags.autoApprove ? ['-auto-approve'] : []), ...extra])
     break
   }
 
   case 'init': {
+    init.push(...extra)
     break
   }
 
   case 'plan': {
-    steps.push(['plan', '-input=false', ...vars, `-out=${path.join(privateDir, 'tfplan')}`, ...(flags.destroy ? ['-destroy'] : [])])
+    steps.push(['plan', '-input=false', ...vars, `-out=${planPath(privateDir)}`, ...(flags.destroy ? ['-destroy'] : []), ...extra])
     break
   }
 
   case 'refresh': {
-    steps.push(['refresh', '-input=false', ...vars])
+    steps.push(['refresh', '-input=false', ...vars, ...extra])
     break
   }
   }
 
   return {steps, statePath}
+}
+
+/** Where `plan` writes its plan file in a workspace. */
+export function planPath(privateDir: string): string {
+  return path.join(privateDir, 'tfplan')
 }
 
 /**

@@ -3,7 +3,7 @@
  * outcome is cached; see manifest-check.ts): build the kind's schema from the module source, check
  * the manifest, and produce what each tool gets.
  */
-import type {CheckOutcome, CheckRequest} from '../manifest-check.js'
+import type {CheckOutcome, CheckRequest} from '../check-outcome.js'
 
 import {checkManifest} from './check.js'
 import {tofuVariables} from './output.js'

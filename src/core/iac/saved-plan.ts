@@ -1,0 +1,101 @@
+/**
+ * Saved tofu/terraform plans (`tofu plan --out <file>`, then `tofu apply --plan <file>`): the plan
+ * file is kept where the user asked, outside the workspace that cleanup removes, with a record
+ * beside it (`<file>.project-planton.json`) of what it was made from. A plan is applied only by a
+ * run of the same stack from the same commit (or module folder): applying it with another
+ * version of the module would apply changes computed for different code.
+ */
+import {randomBytes} from 'node:crypto'
+import {
+  chmod, copyFile, readFile, rename, rm, stat, writeFile,
+} from 'node:fs/promises'
+import path from 'node:path'
+
+import type {ModuleSource} from '../prepare.js'
+
+import {InvalidInputError} from '../errors.js'
+
+const FORMAT = 1
+
+export type PlanRecord = {
+  format: number
+  /** the commit of the module (staging runs) */
+  commit?: string
+  /** the version as the run named it, for messages */
+  ref?: string
+  /** the module folder (runs from a folder) */
+  folder?: string
+  stack: string
+  createdAt: string
+}
+
+export function recordFile(planFile: string): string {
+  return `${planFile}.project-planton.json`
+}
+
+/** What a run makes a plan from, as recorded. */
+export function planOrigin(module: ModuleSource): Pick<PlanRecord, 'commit' | 'folder' | 'ref'> {
+  if (module.kind === 'staging') return {commit: module.resolved.sha, ref: module.resolved.ref}
+  return {folder: module.kind === 'module-dir' ? module.dir : path.join(module.repo, module.modulePath)}
+}
+
+/** Reads the record of a saved plan (before anything is created); a plan without one is refused. */
+export async function readPlanRecord(planFile: string): Promise<PlanRecord> {
+  const hint = 'Make the plan with `project-planton tofu plan -f <manifest> --out <file>`.'
+  if (!(await stat(planFile).then(st => st.isFile(), () => false))) throw new InvalidInputError(`--plan ${planFile}: no such plan file`, {hint})
+  let text: string
+  try {
+    text = await readFile(recordFile(planFile), 'utf8')
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
+    throw new InvalidInputError(`--plan ${planFile}: no record of what it was made from (${path.basename(recordFile(planFile))} beside it)`, {hint})
+  }
+
+  try {
+    const record = JSON.parse(text) as PlanRecord
+    if (record.format === FORMAT && typeof record.stack === 'string') return record
+  } catch (error) {
+    if (!(error instanceof SyntaxError)) throw error
+  }
+
+  throw new InvalidInputError(`--plan ${planFile}: its record ${recordFile(planFile)} is damaged`)
+}
+
+/** Refuses a saved plan made for another stack, or from another commit or folder than this run's. */
+export function checkPlanFits(planFile: string, record: PlanRecord, run: {stack: string; module: ModuleSource}): void {
+  if (record.stack !== run.stack) throw new InvalidInputError(`--plan ${planFile} was made for stack ${record.stack}, not ${run.stack}`)
+  const now = planOrigin(run.module)
+  if (record.commit && record.commit !== now.commit) {
+    throw new InvalidInputError(`--plan ${planFile} was made from ${record.ref ?? ''} ${record.commit.slice(0, 12)}, but this run uses ${now.commit ? `${now.ref} ${now.commit.slice(0, 12)}` : now.folder}`.replace('  ', ' '), {
+      hint: `Apply it with the module it was made from: --module-version ${record.commit}, or plan again.`,
+    })
+  }
+
+  if (record.folder && record.folder !== now.folder) {
+    throw new InvalidInputError(`--plan ${planFile} was made from the module folder ${record.folder}, but this run uses ${now.folder ?? `${now.ref} ${now.commit?.slice(0, 12)}`}`, {
+      hint: `Apply it with --module-dir ${record.folder}, or plan again.`,
+    })
+  }
+}
+
+/** Copies the plan the tool wrote into the workspace to where the user asked, with its record (each file atomically). */
+export async function keepPlan(from: string, to: string, record: Omit<PlanRecord, 'createdAt' | 'format'>): Promise<void> {
+  const put = async (target: string, write: (tmp: string) => Promise<void>) => {
+    const tmp = path.join(path.dirname(target), `.${path.basename(target)}.${randomBytes(4).toString('hex')}.tmp`)
+    try {
+      await write(tmp)
+      await rename(tmp, target)
+    } catch (error) {
+      await rm(tmp, {force: true})
+      throw error
+    }
+  }
+
+  // A plan holds the values of variables, secrets included: the owner's only, as the state.
+  await put(to, async tmp => {
+    await copyFile(from, tmp)
+    await chmod(tmp, 0o600)
+  })
+  const full: PlanRecord = {...record, format: FORMAT, createdAt: new Date().toISOString()}
+  await put(recordFile(to), tmp => writeFile(tmp, `${JSON.stringify(full, null, 2)}\n`))
+}
