@@ -15,6 +15,12 @@ import {removeGitLeftovers} from './git-leftovers.js'
 import {type GitRepository, type TreeEntry} from './git.js'
 import {type LockOwner, withStagingLock} from './lock.js'
 
+/**
+ * Told which files of a commit are about to be read, before they are read: a lean staging fetches
+ * the missing ones then, in one request. `what` names them for messages.
+ */
+export type Prefetch = (entries: TreeEntry[], what: string) => Promise<void>
+
 export type BlobFetcherOptions = {
   repo: GitRepository
   paths: HomePaths

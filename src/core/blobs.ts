@@ -3,14 +3,6 @@
  * import closure, then the export of its files) share one read from git.
  */
 
-import type {TreeEntry} from './git.js'
-
-/**
- * Told which files of a commit are about to be read, before they are read: a lean staging fetches
- * the missing ones then, in one request (see blob-fetch.ts). `what` names them for messages.
- */
-export type Prefetch = (entries: TreeEntry[], what: string) => Promise<void>
-
 /** Anything that gives a blob's bytes by object id. */
 export type BlobSource = {read(oid: string): Promise<Buffer>}
 

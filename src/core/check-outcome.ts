@@ -1,5 +1,5 @@
 /** The request and outcome of checking a manifest against its schema (see manifest-check.ts). */
-import type {Prefetch} from './blobs.js'
+import type {Prefetch} from './blob-fetch.js'
 import type {GitRepository} from './git.js'
 import type {SetOverride} from './overrides.js'
 

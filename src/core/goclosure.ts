@@ -11,7 +11,8 @@
  */
 import path from 'node:path'
 
-import type {HandOver, Prefetch} from './blobs.js'
+import type {Prefetch} from './blob-fetch.js'
+import type {HandOver} from './blobs.js'
 import type {GitRepository, TreeEntry} from './git.js'
 
 export type Closure = {entries?: TreeEntry[]; reason?: string; packages?: number}

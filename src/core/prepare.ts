@@ -5,11 +5,12 @@
 import {mkdir} from 'node:fs/promises'
 import path from 'node:path'
 
+import type {Prefetch} from './blob-fetch.js'
 import type {GitRepository, TreeEntry} from './git.js'
 import type {Manifest} from './manifest.js'
 
 import {binaryPulumiYaml} from './binaries/pulumi-yaml.js'
-import {HandOver, type Prefetch} from './blobs.js'
+import {HandOver} from './blobs.js'
 import {formatBytes, removeInside} from './fsutil.js'
 import {CLOSURE_VERSION, computeClosure} from './goclosure.js'
 import {localRepoPath} from './home.js'

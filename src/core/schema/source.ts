@@ -6,7 +6,7 @@
 import {readFile, stat} from 'node:fs/promises'
 import path from 'node:path'
 
-import type {Prefetch} from '../blobs.js'
+import type {Prefetch} from '../blob-fetch.js'
 import type {GitRepository, ObjectReader} from '../git.js'
 
 import {StagingError} from '../errors.js'
