@@ -103,7 +103,8 @@ export async function measureBinaryRows(opts: {tmp: string; upstream: MonorepoFa
   const paths = m.home.homePaths(home)
   const binDir = path.join(tmp, 'bin-binaries')
   const callsFile = installCountingGo(binDir)
-  const env: NodeJS.ProcessEnv = {...process.env, PATH: `${binDir}${path.delimiter}/usr/bin${path.delimiter}/bin`}
+  // Full staging whatever CI says: the rows measure module binaries, not lean clones (rows 9).
+  const env: NodeJS.ProcessEnv = {...process.env, PATH: `${binDir}${path.delimiter}/usr/bin${path.delimiter}/bin`, PROJECT_PLANTON_STAGING: 'full'}
   delete env.PROJECT_PLANTON_RELEASES_URL
   const apiVersion = `${kind.provider}.project-planton.org/v1`
   const manifest = {

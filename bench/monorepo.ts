@@ -20,6 +20,10 @@
  *
  * `scale` 2 or 4 adds (scale − 1) sets of unrelated files of the same shape and size under
  * `archive/`, so the file count and the bytes grow while every module stays the same.
+ *
+ * `history: 'real'` makes the history weigh what the real monorepo's does (~78 MiB pack instead of
+ * ~56 MiB): each commit also rewrites a docs page, and every eleventh replaces an image. HEAD's tree
+ * has the same shape either way.
  */
 import {spawn} from 'node:child_process'
 import {randomBytes} from 'node:crypto'
@@ -454,7 +458,7 @@ const commitMark = (i: number) => 1_000_000 + i
  * commit on top of its `main` with (scale − 1) sets of unrelated files: the same modules and history
  * in a repository with `scale` times the files, without writing the base again.
  */
-export async function createMonorepo(dir: string, opts: {scale?: number; base?: MonorepoFacts} = {}): Promise<MonorepoFacts> {
+export async function createMonorepo(dir: string, opts: {scale?: number; base?: MonorepoFacts; history?: 'light' | 'real'} = {}): Promise<MonorepoFacts> {
   const scale = opts.scale ?? 1
   await mkdir(dir, {recursive: true})
   await git(dir, ['init', '--bare', '--quiet', '--initial-branch=main'])
@@ -483,6 +487,8 @@ export async function createMonorepo(dir: string, opts: {scale?: number; base?: 
   const {marks, bytes} = await fi.blobs(tree)
   // Commit 1 holds the whole tree; each later one edits the changelog and one small module file.
   const small = tree.filter(f => f.path.includes('/iac/') && !f.path.endsWith('.go') && !f.path.endsWith('Pulumi.yaml'))
+  const pages = opts.history === 'real' ? tree.filter(f => f.path.startsWith('site/content/')) : []
+  const images = opts.history === 'real' ? tree.filter(f => f.path.endsWith('.png')) : []
   let changelog = ''
   for (let i = 1; i <= COMMITS; i++) {
     await fi.write(`commit refs/heads/main\nmark :${commitMark(i)}\ncommitter ${COMMITTER} ${when(i)}\n`)
@@ -496,6 +502,16 @@ export async function createMonorepo(dir: string, opts: {scale?: number; base?: 
       const f = small[(i * 7919) % small.length]
       await fi.write(`M ${f.mode} inline ${f.path}\n`)
       await fi.data(text(f.path, f.content().length, 'md', {salt: i}))
+      if (pages.length > 0) {
+        const page = pages[(i * 104_729) % pages.length]
+        await fi.write(`M ${page.mode} inline ${page.path}\n`)
+        await fi.data(text(page.path, 14_000, 'md', {salt: i}))
+      }
+
+      if (images.length > 0 && i % 11 === 0) {
+        await fi.write(`M 100644 inline ${images[(i / 11) % images.length].path}\n`)
+        await fi.data(randomBytes(140_000))
+      }
     }
 
     await fi.write('\n')

@@ -23,6 +23,7 @@ import type * as HomeModule from '../src/core/home.js'
 import type * as PrepareModule from '../src/core/prepare.js'
 import type * as WorkspaceModule from '../src/core/workspace.js'
 
+import {leanRows} from './lean.js'
 import {
   childCpuMs, cpuModel, formatMs, fsType, median, output, timeAsync, timeChild, timeParallel,
 } from './measure.js'
@@ -107,6 +108,8 @@ function cliEnv(home: string, url: string): NodeJS.ProcessEnv {
     // release download is tried.
     PROJECT_PLANTON_MODULE_BINARY: 'never',
     CI: 'true',
+    // CI=true alone would clone staging lean: these rows measure the full staging (lean: rows 9).
+    PROJECT_PLANTON_STAGING: 'full',
     NO_COLOR: '1',
   }
 }
@@ -634,6 +637,10 @@ try {
   scaleRows(results[0])
   await measureParallel(upstream)
   await measureCold(upstream)
+  const lean = await leanRows({
+    rounds: ROUNDS.cold, cli: RUN_CLI, env: baseEnv, tmp: path.join(tmp, 'lean'), log,
+  })
+  rows.push(...lean.rows)
   await measureStartup()
   log('Schema: cold and warm schema builds, the schema libraries, `validate` alone…')
   rows.push(...await schemaRows({rounds: quick ? 3 : 7, cli: RUN_CLI, env: {...baseEnv, PATH: `${binDir}${path.delimiter}${process.env.PATH ?? ''}`}}))
@@ -650,6 +657,7 @@ try {
     `- ${upstream.files} files, ${(upstream.bytes / MiB).toFixed(0)} MiB at HEAD, ${packMiB(upstream.dir).toFixed(0)} MiB pack, ${upstream.commits} commits, ${upstream.tags} tags`,
     `- ${upstream.kinds.filter(k => k.pulumi).length} pulumi modules, ${upstream.kinds.filter(k => k.tf).length} tf modules over 12 providers; tofu module ${kindDir(tofuKind)}/iac/tf`,
     `- larger repositories: the same plus ${SCALES.map(s => `${s - 1}×`).join(' / ')} the files again as unrelated files`,
+    lean.facts,
   ].join('\n')
   const mode = quick ? 'quick' : 'full'
   const notes = [

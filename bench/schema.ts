@@ -43,7 +43,7 @@ export async function schemaRows(opts: {rounds?: number; cli?: string; env?: Nod
 
     const home = path.join(tmp, 'home')
     const env = {
-      ...process.env, ...opts.env, HOME: tmp, PROJECT_PLANTON_HOME: home, PROJECT_PLANTON_REPO_URL: upstream.url, NO_COLOR: '1', CI: 'true',
+      ...process.env, ...opts.env, HOME: tmp, PROJECT_PLANTON_HOME: home, PROJECT_PLANTON_REPO_URL: upstream.url, NO_COLOR: '1', CI: 'true', PROJECT_PLANTON_STAGING: 'full',
     }
     const manifest = path.join(tmp, 'redis.yaml')
     writeFileSync(manifest, 'apiVersion: kubernetes.project-planton.org/v1\nkind: KubernetesRedis\nmetadata: {name: bench}\nspec: {namespace: {value: cache}}\n')

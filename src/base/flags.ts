@@ -50,6 +50,11 @@ export const sharedFlags = {
     helpGroup: 'MODULE',
     summary: "Run this module version (tag, branch, SHA or latest) for this run only; staging's selected version is unchanged.",
   }),
+  lean: Flags.boolean({
+    helpGroup: 'MODULE',
+    summary: 'If staging has to be cloned for this run, clone it lean: commits and trees now, files as runs need them (the default under CI=true).',
+    description: 'Same as PROJECT_PLANTON_STAGING=lean for this clone. A staging that exists keeps its kind; `staging pull --full` makes a lean one full.',
+  }),
   staging: Flags.boolean({
     helpGroup: 'MODULE',
     summary: 'Use the module from staging even when the current directory is a module folder (which is used by default, as in the Go CLI).',

@@ -75,7 +75,12 @@ export abstract class IacCommand extends PlantonCommand {
       sets: flags.set ?? [],
       extraArgs: this.toolArgs,
       module: {
-        dir: flags['module-dir'], local: flags['local-module'] === true, version: flags['module-version'], fullTree: flags['full-tree'] === true, staging: flags.staging === true,
+        dir: flags['module-dir'],
+        local: flags['local-module'] === true,
+        version: flags['module-version'],
+        fullTree: flags['full-tree'] === true,
+        staging: flags.staging === true,
+        lean: flags.lean === true,
       },
       schema: {validate: flags.validate !== false, strict: flags.strict === true},
       keep: flags['no-cleanup'] === true,

@@ -1,8 +1,10 @@
 /** The request and outcome of checking a manifest against its schema (see manifest-check.ts). */
+import type {Prefetch} from './blob-fetch.js'
 import type {GitRepository} from './git.js'
 import type {SetOverride} from './overrides.js'
 
-export type SchemaOrigin = {commit: {repo: GitRepository; sha: string}} | {folder: string}
+/** Where the protos come from: a commit of staging (with its prefetch when staging is lean), or a folder. */
+export type SchemaOrigin = {commit: {repo: GitRepository; sha: string; prefetch?: Prefetch}} | {folder: string}
 
 export type CheckRequest = {
   origin: SchemaOrigin

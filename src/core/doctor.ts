@@ -313,6 +313,13 @@ async function checkStaging(opts: DoctorOptions, env: NodeJS.ProcessEnv): Promis
 /** Local edits in the staging work tree: pull and checkout refuse to overwrite them. */
 function worktreeCheck(status: StagingStatus, bin: string): DoctorCheck {
   const changed = status.changedFiles
+  if (status.workTree === 'none') {
+    const local = status.localFiles ? ` (${status.localFiles.local} of ${status.localFiles.total} files of the selected version local)` : ''
+    return check('staging.worktree', 'ok', `lean staging: no work tree, files fetched as runs need them${local}; \`${bin} staging pull --full\` makes every module work offline`, {
+      details: {changedFiles: [], mode: 'lean', localFiles: status.localFiles},
+    })
+  }
+
   if (status.clean) return check('staging.worktree', 'ok', 'no local changes', {details: {changedFiles: []}})
   const some = `${changed.slice(0, 3).join(', ')}${changed.length > 3 ? ', …' : ''}`
   return check('staging.worktree', 'warn', `${changed.length} file(s) changed locally (${some}); pull and checkout will not overwrite them`, {

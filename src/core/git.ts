@@ -1,7 +1,9 @@
 /**
- * The git gateway: the only module that runs git. Everything goes through simple-git over the git
- * binary, except `cat-file --batch`, which streams object contents and is spawned directly with the
- * same arguments and environment.
+ * The git gateway: the only module that runs git. Clone, fetch and checkout go through simple-git
+ * (progress, abort); the short commands that answer questions (`raw`), the commands that read
+ * stdin, and `cat-file --batch`, which streams object contents, spawn git directly with the same
+ * arguments and environment: simple-git waits 50 ms after every command that prints nothing (its
+ * completion plugin), and a first run makes a dozen such commands.
  *
  * Every invocation is non-interactive and inert: no credential prompt, no repository hooks, no
  * fsmonitor daemon, no submodules, no `ext::` transport, no automatic gc. User strings reach git only
@@ -15,7 +17,9 @@ import {once} from 'node:events'
 import type {BlobSource} from './blobs.js'
 
 import {redactUrl, redactUrls} from './display.js'
-import {errorMessage, OfflineError, StagingError} from './errors.js'
+import {
+  errorMessage, InterruptedError, OfflineError, StagingError,
+} from './errors.js'
 import {debug} from './log.js'
 
 /** Settings forced on every git invocation; command-line `-c` beats any repository config. */
@@ -62,6 +66,22 @@ const PASS_THROUGH = new Set([
 ])
 
 const NOT_FOR_GIT = new Set(['EDITOR', 'PAGER', 'PREFIX', 'SSH_ASKPASS', 'VISUAL'])
+
+/**
+ * Settings that make a git process refuse every transport. In a lean staging (a partial clone), git
+ * fetches a missing object by itself, one round trip per object and with no word to us; reads run
+ * with these so that such a fetch fails at once instead (git 2.39 has no GIT_NO_LAZY_FETCH). The
+ * files a run needs are fetched beforehand, in batches (see blob-fetch.ts).
+ */
+const NO_LAZY_FETCH = ['protocol.allow=never', ...['file', 'git', 'http', 'https', 'ssh'].map(p => `protocol.${p}.allow=never`)]
+
+/** The filter of a lean staging: every commit and tree, no file contents. */
+const LEAN_FILTER = 'blob:none'
+
+const FULL_INSTEAD = 'Use a full staging instead: `project-planton staging pull --full`, or PROJECT_PLANTON_STAGING=full before the first clone.'
+
+/** Paths per git command line: far below any system's limit, whatever the paths' lengths. */
+const PATHS_PER_COMMAND = 500
 
 /** The environment git runs with. */
 export function gitEnvironment(parent: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
@@ -185,20 +205,79 @@ function firstLine(message: string): string {
   return lines.find(l => /^(fatal|error):/.test(l)) ?? lines[0] ?? 'git failed'
 }
 
-/** Clones `url` into `dir` without checking anything out (the caller checks out a resolved SHA). */
-export async function cloneRepository(url: string, dir: string, opts: GitOptions = {}): Promise<void> {
+/**
+ * Clones `url` into `dir` without checking anything out (the caller checks out a resolved SHA).
+ * `lean`: a partial clone without file contents (`--filter=blob:none`); `filtered` says whether the
+ * upstream honoured the filter (one with uploadpack.allowFilter off sends everything, with a warning).
+ */
+export async function cloneRepository(url: string, dir: string, opts: GitOptions & {lean?: boolean} = {}): Promise<{filtered: boolean}> {
   if (url.startsWith('-')) throw new StagingError(`refusing upstream URL that starts with "-": ${url}`)
-  debug('git clone %s %s', url, dir)
+  debug('git clone %s %s%s', url, dir, opts.lean ? ' (lean)' : '')
   const client = await createClient(undefined, opts)
+  let stderr = ''
+  if (opts.lean) {
+    client.outputHandler((_bin, _stdout, err) => {
+      err.on('data', (d: Buffer) => {
+        stderr += d.toString()
+      })
+    })
+  }
+
   try {
     // Tags come along (no --no-tags): the first selection needs the CLI's version tag, and a tag
     // that is already local must work offline.
     // --config writes these into the new clone's config (no hooks, no automatic gc): two git
     // processes fewer than setting them afterwards.
-    await client.clone(url, dir, ['--no-checkout', '--no-recurse-submodules', '--origin', 'origin', '--config', 'gc.auto=0', '--config', 'core.hooksPath=/dev/null'])
+    await client.clone(url, dir, [
+      '--no-checkout',
+      '--no-recurse-submodules',
+      '--origin',
+      'origin',
+      '--config',
+      'gc.auto=0',
+      '--config',
+      'core.hooksPath=/dev/null',
+      ...(opts.lean ? [`--filter=${LEAN_FILTER}`] : []),
+    ])
   } catch (error) {
     throw wrap(`could not clone ${redactUrl(url)}`, error)
   }
+
+  // git's words when the upstream does not allow filters (messages are in English: LC_ALL=C).
+  return {filtered: opts.lean === true && !/filtering not recognized by server/i.test(stderr)}
+}
+
+type GitRun = {stdout: string; stderr: string; code: number | null}
+
+/**
+ * Runs git directly, for what simple-git cannot do: write to git's stdin, or set configuration for
+ * one command only. Same inert settings and environment as every other invocation.
+ */
+async function runGit(dir: string, args: string[], opts: {env: NodeJS.ProcessEnv; signal?: AbortSignal; input?: string; config?: string[]}): Promise<GitRun> {
+  const config = [...INERT_CONFIG, ...(opts.config ?? [])].flatMap(c => ['-c', c])
+  debug('git -C %s %s', dir, args.join(' '))
+  const child = spawn('git', [...config, '-C', dir, ...args], {env: opts.env, signal: opts.signal, stdio: ['pipe', 'pipe', 'pipe']})
+  const out: Buffer[] = []
+  let stderr = ''
+  child.stdout.on('data', (d: Buffer) => out.push(d))
+  child.stderr.on('data', (d: Buffer) => {
+    stderr += d.toString()
+  })
+  // git may exit before reading all of its input (a bad argument): that is its exit code's story.
+  child.stdin.on('error', () => {})
+  child.stdin.end(opts.input ?? '')
+  let failed: Error | undefined
+  const code = await new Promise<null | number>(resolve => {
+    child.on('error', error => {
+      failed ??= error
+      // Not started at all (no git): no 'close' follows.
+      if (child.pid === undefined) resolve(null)
+    })
+    child.on('close', resolve)
+  })
+  if (opts.signal?.aborted) throw new InterruptedError(typeof opts.signal.reason === 'string' ? (opts.signal.reason as NodeJS.Signals) : 'SIGINT')
+  if (failed && code === null) throw new StagingError(`git ${args[0]} could not run: ${errorMessage(failed)}`, {cause: failed})
+  return {stdout: Buffer.concat(out).toString(), stderr, code}
 }
 
 export class GitRepository {
@@ -219,12 +298,11 @@ export class GitRepository {
   }
 
   async raw(args: string[], what = `git ${args[0]}`): Promise<string> {
-    debug('git -C %s %s', this.dir, args.join(' '))
-    try {
-      return await (await this.client()).raw(args)
-    } catch (error) {
-      throw wrap(what, error)
-    }
+    const r = await runGit(this.dir, args, {env: this.env(), signal: this.opts.signal})
+    // As simple-git's raw: a failure with nothing on stderr is an empty answer (`config --get` of
+    // an unset key, `rev-parse --quiet` of no such name); one with a message throws.
+    if (r.code !== 0 && r.stderr.trim() !== '') throw wrap(what, new Error(r.stderr))
+    return r.stdout
   }
 
   /** Fetches branches and tags; tags moved upstream follow, tags and branches gone upstream go. */
@@ -341,9 +419,121 @@ export class GitRepository {
     return parseTree(await this.raw(['ls-tree', '-z', '--full-tree', sha, '--', prefix], 'could not list the tree'))
   }
 
+  /** The entries at exactly these repository paths of commit `sha` (paths that do not exist are left out). */
+  async entriesAt(sha: string, paths: string[]): Promise<TreeEntry[]> {
+    const wanted = new Set(paths)
+    const out: TreeEntry[] = []
+    // ls-tree takes its paths literally (no wildcards); chunks keep the command line short.
+    for (let i = 0; i < paths.length; i += PATHS_PER_COMMAND) {
+      const chunk = paths.slice(i, i + PATHS_PER_COMMAND)
+      out.push(...parseTree(await this.raw(['ls-tree', '-z', '--full-tree', sha, '--', ...chunk], 'could not list the tree')))
+    }
+
+    return out.filter(e => wanted.has(e.path))
+  }
+
   /** A reader of object contents from this repository's object store. Close it when done. */
   objectReader(): ObjectReader {
     return new ObjectReader(this.dir, this.opts.env ?? gitEnvironment())
+  }
+
+  // -------------------------------------------------------------------------
+  // lean staging (a partial clone)
+
+  /** Whether this is a partial clone, whose files are fetched from the upstream as they are needed. */
+  async isPartial(): Promise<boolean> {
+    // Only the repository's own config counts (git 2.39 marks the remote; older ones set the extension).
+    const promisor = (await this.raw(['config', '--local', '--get', 'remote.origin.promisor'])).trim().toLowerCase()
+    if (promisor === 'true') return true
+    return (await this.raw(['config', '--local', '--get', 'extensions.partialclone'])).trim() !== ''
+  }
+
+  /**
+   * Makes git take this clone for a complete one: no more fetching of missing objects, no filter on
+   * later fetches. Only once every object it needs is here (see fetchEverything).
+   */
+  async leavePartial(): Promise<void> {
+    // `--unset-all` of a key that is not there exits 5 silently.
+    for (const key of ['remote.origin.partialclonefilter', 'remote.origin.promisor', 'extensions.partialclone']) {
+      await this.raw(['config', '--local', '--unset-all', key], 'could not make staging a full clone')
+    }
+  }
+
+  /** Points HEAD at `sha` (detached) without touching a work tree or an index: a lean staging has neither. */
+  async pointHead(sha: string): Promise<void> {
+    if (!/^[\da-f]{40}$/.test(sha)) throw new StagingError(`internal: HEAD needs a full SHA, got ${sha}`)
+    await this.raw(['update-ref', '--no-deref', '-m', 'project-planton: select', 'HEAD', sha], 'could not select the commit')
+  }
+
+  /**
+   * The object ids of the blobs below `paths` (all of the commit's when undefined) that are not in
+   * the object store, found without fetching anything (`rev-list --missing=print` walks the trees,
+   * which a lean staging always has).
+   */
+  async missingBlobs(sha: string, paths?: string[]): Promise<Set<string>> {
+    const missing = new Set<string>()
+    const chunks: Array<string[] | undefined> = []
+    if (paths) for (let i = 0; i < paths.length; i += PATHS_PER_COMMAND) chunks.push(paths.slice(i, i + PATHS_PER_COMMAND))
+    else chunks.push(undefined)
+    for (const chunk of chunks) {
+      if (chunk?.length === 0) continue
+      // `:(literal)`: a path of the tree is never taken for a wildcard.
+      const args = ['rev-list', '--objects', '--missing=print', `${sha}^{tree}`, ...(chunk ? ['--', ...chunk.map(p => `:(literal)${p}`)] : [])]
+      const r = await runGit(this.dir, args, {env: this.env(), signal: this.opts.signal, config: NO_LAZY_FETCH})
+      if (r.code !== 0) throw wrap('could not check which files staging has', new Error(r.stderr))
+      for (const line of r.stdout.split('\n')) if (line.startsWith('?')) missing.add(line.slice(1))
+    }
+
+    return missing
+  }
+
+  /**
+   * Fetches these objects from the upstream in one request, as git's own lazy fetch does for one
+   * object (no negotiation, no refs, no FETCH_HEAD): one round trip for any number of files.
+   */
+  async fetchObjects(oids: string[]): Promise<void> {
+    if (oids.some(o => !/^[\da-f]{40}$/.test(o))) throw new StagingError('internal: only object ids can be fetched')
+    const r = await runGit(this.dir, ['fetch', 'origin', '--no-tags', '--no-write-fetch-head', '--recurse-submodules=no', `--filter=${LEAN_FILTER}`, '--stdin'], {
+      env: this.env(), signal: this.opts.signal, input: `${oids.join('\n')}\n`, config: ['fetch.negotiationAlgorithm=noop'],
+    })
+    if (r.code === 0) return
+    if (this.opts.signal?.aborted) throw wrap('fetching files interrupted', new Error(r.stderr))
+    if (/not allow request for unadvertised object|not our ref/i.test(r.stderr)) {
+      throw new StagingError(`the upstream does not hand out single files (${firstLine(redactUrls(r.stderr))})`, {
+        hint: `Its git server needs uploadpack.allowAnySHA1InWant (or protocol v2). ${FULL_INSTEAD}`,
+      })
+    }
+
+    throw wrap('could not fetch files from the upstream', new Error(r.stderr))
+  }
+
+  /**
+   * Fetches every object of every branch and tag again, contents included (`--refetch`, without the
+   * lean filter): what turns a lean staging into a full one. Killed halfway, it leaves staging as it
+   * was, plus some objects.
+   */
+  async fetchEverything(): Promise<void> {
+    debug('git -C %s fetch --refetch --no-filter origin', this.dir)
+    try {
+      await (await this.client()).fetch([
+        '--refetch',
+        '--no-filter',
+        '--prune',
+        '--prune-tags',
+        '--force',
+        '--no-recurse-submodules',
+        '--progress',
+        'origin',
+        '+refs/heads/*:refs/remotes/origin/*',
+        '+refs/tags/*:refs/tags/*',
+      ])
+    } catch (error) {
+      throw wrap('could not fetch the whole upstream', error)
+    }
+  }
+
+  private env(): NodeJS.ProcessEnv {
+    return this.opts.env ?? gitEnvironment()
   }
 }
 
@@ -378,7 +568,9 @@ export class ObjectReader implements BlobSource {
   private readonly pending: Array<{oid: string; resolve: (b: Buffer) => void; reject: (e: Error) => void}> = []
 
   constructor(dir: string, env: NodeJS.ProcessEnv) {
-    const args = INERT_CONFIG.flatMap(c => ['-c', c])
+    // In a lean staging, what a run reads was fetched beforehand: a missing object is an error, not
+    // a slow fetch of one object behind our back.
+    const args = [...INERT_CONFIG, ...NO_LAZY_FETCH].flatMap(c => ['-c', c])
     this.child = spawn('git', [...args, '-C', dir, 'cat-file', '--batch'], {env, stdio: ['pipe', 'pipe', 'pipe']})
     let stderr = ''
     this.child.stderr.on('data', (d: Buffer) => {
@@ -397,7 +589,10 @@ export class ObjectReader implements BlobSource {
     })
     this.child.on('error', error => this.fail(error))
     this.child.on('close', code => {
-      if (!this.closed || this.pending.length > 0) this.fail(new StagingError(`git cat-file exited with ${code}: ${stderr.trim()}`))
+      if (!this.closed || this.pending.length > 0) {
+        const lazy = /could not fetch (\S+) from promisor remote/.exec(stderr)
+        this.fail(new StagingError(lazy ? `object ${lazy[1]} is not in the lean staging: it should have been fetched before it was read` : `git cat-file exited with ${code}: ${stderr.trim()}`))
+      }
     })
     this.child.stdin.on('error', error => this.fail(error))
   }

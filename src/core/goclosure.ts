@@ -11,6 +11,7 @@
  */
 import path from 'node:path'
 
+import type {Prefetch} from './blob-fetch.js'
 import type {HandOver} from './blobs.js'
 import type {GitRepository, TreeEntry} from './git.js'
 
@@ -21,9 +22,11 @@ export const CLOSURE_VERSION = 2
 
 /**
  * `handOver`, when given, reads the blobs and keeps them for the export that follows (so git
- * inflates each once); otherwise the closure reads with a reader of its own.
+ * inflates each once); otherwise the closure reads with a reader of its own. `prefetch`, when given,
+ * is told the files of each level of imports before they are read (a lean staging fetches them
+ * then, one request per level), and finally every file of the closure.
  */
-export async function computeClosure(repo: GitRepository, sha: string, modulePath: string, handOver?: HandOver): Promise<Closure> {
+export async function computeClosure(repo: GitRepository, sha: string, modulePath: string, {handOver, prefetch}: {handOver?: HandOver; prefetch?: Prefetch} = {}): Promise<Closure> {
   const all = await repo.listTree(sha)
   const byPath = new Map(all.map(e => [e.path, e]))
   const goMod = byPath.get('go.mod')
@@ -39,6 +42,9 @@ export async function computeClosure(repo: GitRepository, sha: string, modulePat
     else filesIn.set(dir, [e])
   }
 
+  const goSum = byPath.get('go.sum')
+  // The first level: go.mod, go.sum and everything below the module folder, all exported anyway.
+  await prefetch?.([goMod, ...(goSum ? [goSum] : []), ...all.filter(e => e.path.startsWith(`${modulePath}/`))], `the Go module ${modulePath}`)
   const own = handOver ? undefined : repo.objectReader()
   const read = (oid: string) => (handOver ? handOver.readAndKeep(oid) : own!.read(oid))
   try {
@@ -51,26 +57,30 @@ export async function computeClosure(repo: GitRepository, sha: string, modulePat
 
     const packages = new Set<string>()
     const embeds: Array<{dir: string; pattern: string}> = []
-    const queue = [modulePath]
-    while (queue.length > 0) {
-      const dir = queue.shift()!
-      if (packages.has(dir)) continue
-      packages.add(dir)
-      const goFiles = (filesIn.get(dir) ?? []).filter(e => e.type === 'blob' && e.path.endsWith('.go') && !e.path.endsWith('_test.go'))
-      const contents = await Promise.all(goFiles.map(e => read(e.oid)))
-      for (const content of contents) {
+    // Level by level: the packages a level imports are the next level.
+    let level = [modulePath]
+    while (level.length > 0) {
+      const dirs = [...new Set(level)].filter(d => !packages.has(d))
+      for (const dir of dirs) packages.add(dir)
+      // Every file directly in a package folder is exported: fetched with the level's Go files.
+      await prefetch?.(dirs.flatMap(d => filesIn.get(d) ?? []), `the Go packages imported by ${modulePath}`)
+      const goFiles = dirs.flatMap(dir => (filesIn.get(dir) ?? []).filter(e => e.type === 'blob' && e.path.endsWith('.go') && !e.path.endsWith('_test.go')).map(e => ({dir, e})))
+      const contents = await Promise.all(goFiles.map(({e}) => read(e.oid)))
+      const next: string[] = []
+      for (const [i, content] of contents.entries()) {
         const source = content.toString('utf8')
-        for (const pattern of goEmbeds(source)) embeds.push({dir, pattern})
+        for (const pattern of goEmbeds(source)) embeds.push({dir: goFiles[i].dir, pattern})
         for (const imp of goImports(source)) {
           if (imp !== goModule && !imp.startsWith(`${goModule}/`)) continue
           const rel = imp.slice(goModule.length + 1)
-          if (filesIn.has(rel) && !packages.has(rel)) queue.push(rel)
+          if (filesIn.has(rel) && !packages.has(rel)) next.push(rel)
         }
       }
+
+      level = next
     }
 
     const wanted = new Set<TreeEntry>([goMod])
-    const goSum = byPath.get('go.sum')
     if (goSum) wanted.add(goSum)
     const embedded = embeds.map(({dir, pattern}) => embedMatcher(dir, pattern))
     for (const e of all) {
@@ -78,6 +88,8 @@ export async function computeClosure(repo: GitRepository, sha: string, modulePat
       if (e.path.startsWith(`${modulePath}/`) || packages.has(dir) || embedded.some(m => m(e.path)) || replaced.some(r => e.path.startsWith(`${r}/`))) wanted.add(e)
     }
 
+    // What the levels did not bring: embedded files below the packages, `replace`d folders.
+    await prefetch?.([...wanted], `the Go import closure of ${modulePath}`)
     return {entries: [...wanted], packages: packages.size}
   } finally {
     await own?.close()

@@ -5,6 +5,7 @@
 import {mkdir} from 'node:fs/promises'
 import path from 'node:path'
 
+import type {Prefetch} from './blob-fetch.js'
 import type {GitRepository, TreeEntry} from './git.js'
 import type {Manifest} from './manifest.js'
 
@@ -83,7 +84,18 @@ function stagingOf(req: PrepareRequest): Staging {
     signal: req.signal,
     onProgress: req.report,
     onWait: req.onWait,
+    onNotice: req.onNotice,
+    cloneMode: req.cloneMode,
   })
+}
+
+/**
+ * What a run reads from commit `sha` of staging, announced before it is read: a lean staging fetches
+ * the missing files then, in one request per call; a full one does nothing.
+ */
+export function stagingPrefetch(req: PrepareRequest, sha: string): Prefetch {
+  const fetcher = stagingOf(req).blobFetcher()
+  return (entries, what) => fetcher.ensure(sha, entries, what)
 }
 
 export type PreparedRun = Workspace & {
@@ -119,7 +131,7 @@ export async function prepareRun(req: PrepareRequest): Promise<PreparedRun> {
   const ws = await createWorkspace(req.paths.workspaces, req.stackId, {command: req.command, sha: resolved.sha, source: 'staging'})
   try {
     const {files, bytes, layout} = await fillTree(req, {
-      repo, sha: resolved.sha, modulePath, key, snapshot,
+      repo, sha: resolved.sha, modulePath, key, snapshot, prefetch: stagingPrefetch(req, resolved.sha),
     }, ws.tree, report)
     Object.assign(ws, {files, bytes, moduleDir: path.join(ws.tree, modulePath)})
     const what = {module: 'module folder', closure: 'Go import closure', 'full-tree': 'whole tree'}[layout as 'closure' | 'full-tree' | 'module']
@@ -163,7 +175,7 @@ async function prepareForProgram(req: PrepareRequest, resolved: Resolved, progra
   }
 }
 
-type TreeSource = {repo: GitRepository; sha: string; modulePath: string; key?: string; snapshot?: Snapshot}
+type TreeSource = {repo: GitRepository; sha: string; modulePath: string; key?: string; snapshot?: Snapshot; prefetch: Prefetch}
 
 /** Puts the run's files into `tree`: copied from the snapshot, else exported from git (and snapshotted). */
 async function fillTree(req: PrepareRequest, src: TreeSource, tree: string, report: (message: string) => void): Promise<{files: number; bytes: number; layout: PreparedRun['layout']}> {
@@ -188,8 +200,9 @@ async function fillTree(req: PrepareRequest, src: TreeSource, tree: string, repo
     let entries: TreeEntry[] | undefined
     if (req.tool === 'tofu') {
       entries = await src.repo.listTree(src.sha, src.modulePath)
+      await src.prefetch(entries, `the module ${src.modulePath}`)
     } else if (!req.fullTree) {
-      const closure = await computeClosure(src.repo, src.sha, src.modulePath, handOver)
+      const closure = await computeClosure(src.repo, src.sha, src.modulePath, {handOver, prefetch: src.prefetch})
       entries = closure.entries
       if (!entries) report(`Go import closure unavailable (${closure.reason}); using the whole tree`)
     }
@@ -208,7 +221,9 @@ async function fillTree(req: PrepareRequest, src: TreeSource, tree: string, repo
       return {files, bytes, layout}
     }
 
-    const {files, bytes} = await exportEntries(reader, await src.repo.listTree(src.sha), tree, {report})
+    const all = await src.repo.listTree(src.sha)
+    await src.prefetch(all, 'the whole tree')
+    const {files, bytes} = await exportEntries(reader, all, tree, {report})
     return {files, bytes, layout: 'full-tree'}
   } finally {
     await reader.close()

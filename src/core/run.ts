@@ -34,7 +34,7 @@ import {
 } from './modules.js'
 import {readSetFlags} from './overrides.js'
 import {
-  type ModuleSource, type PreparedRun, type PrepareRequest, prepareRun, resolveModule,
+  type ModuleSource, type PreparedRun, type PrepareRequest, prepareRun, resolveModule, stagingPrefetch,
 } from './prepare.js'
 import {LATEST, validateRef} from './refs.js'
 import {exitCodeForSignal, SignalTrap} from './signals.js'
@@ -56,7 +56,7 @@ export type RunOptions = {
    * `--module-dir`, `--local-module`, `--module-version`; `staging`: never take the current
    * directory as the module (`--staging`)
    */
-  module: {dir?: string; local?: boolean; version?: string; fullTree?: boolean; staging?: boolean}
+  module: {dir?: string; local?: boolean; version?: string; fullTree?: boolean; staging?: boolean; lean?: boolean}
   /** pulumi `--module-binary` (auto, download, build, never); undefined: PROJECT_PLANTON_MODULE_BINARY, else auto */
   moduleBinary?: string
   /** `validate: false`: skip the buf.validate rules (`--no-validate`); `strict`: refuse a run whose schema cannot be built */
@@ -184,12 +184,14 @@ export async function runManifest(opts: RunOptions, ui: RunUi): Promise<number> 
       env: opts.env,
       signal: trap.signal,
       onWait: owner => ui.onLockWait(owner),
+      onNotice: line => ui.warn(line),
+      cloneMode: opts.module.lean ? 'lean' : undefined,
     }
     const from = checked.moduleDir ? 'module folder' : (opts.module.local ? 'local checkout' : 'staging')
     request.module = await ui.step(`Resolve the module (${from})`, async step => resolveModule({...request, report: line => step.output(line)}))
     if (checked.savedPlan) checkPlanFits(checked.tofu!.planFile!, checked.savedPlan, {stack: checked.stackId, module: request.module})
     const inputs = await ui.step('Check the manifest against its schema', async step => checkInputs(opts, {
-      loaded, sets, module: request.module!, tool: checked.route.tool,
+      loaded, sets, module: request.module!, tool: checked.route.tool, request: {...request, report: line => step.output(line)},
     }, step, ui))
     if (checked.binaryMode && request.module.kind === 'staging' && PROGRAM_OPS.has(checked.route.op as PulumiOp) && !opts.module.fullTree) {
       request.program = await ui.step('Module program', async step => chooseProgram(opts, {
@@ -227,10 +229,22 @@ function moduleTree(module: ModuleSource, origin: SchemaOrigin): TreeReader {
   return 'commit' in origin ? gitTree(origin.commit.repo, origin.commit.sha) : fsTree(module.kind === 'local-module' ? module.repo : origin.folder)
 }
 
-async function checkInputs(opts: RunOptions, {loaded, sets, module, tool}: {loaded: LoadedManifest; sets: SetOverride[]; module: ModuleSource; tool: Tool}, step: Step, ui: RunUi): Promise<ToolInputs> {
-  const origin: SchemaOrigin = module.kind === 'staging'
-    ? {commit: {repo: new GitRepository(opts.paths.clone, {env: gitEnvironment(opts.env)}), sha: module.resolved.sha}}
-    : {folder: module.kind === 'module-dir' ? module.dir : path.join(module.repo, module.modulePath)}
+type CheckContext = {loaded: LoadedManifest; sets: SetOverride[]; module: ModuleSource; tool: Tool; request: PrepareRequest}
+
+async function checkInputs(opts: RunOptions, {loaded, sets, module, tool, request: prepareRequest}: CheckContext, step: Step, ui: RunUi): Promise<ToolInputs> {
+  let origin: SchemaOrigin
+  if (module.kind === 'staging') {
+    // A lean staging fetches the protos of the kind level by level as they are read.
+    const prefetch = stagingPrefetch(prepareRequest, module.resolved.sha)
+    origin = {
+      commit: {
+        repo: new GitRepository(opts.paths.clone, {env: gitEnvironment(opts.env)}), sha: module.resolved.sha, prefetch: entries => prefetch(entries, `the protos of ${loaded.manifest.kind}`),
+      },
+    }
+  } else {
+    origin = {folder: module.kind === 'module-dir' ? module.dir : path.join(module.repo, module.modulePath)}
+  }
+
   const request = {
     origin, data: loaded.data, sets, validate: opts.schema.validate, cacheDir: opts.paths.cache,
   }

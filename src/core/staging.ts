@@ -7,6 +7,9 @@
  * Crash safety: a clone is made in a temporary sibling and renamed into place when complete, so a
  * killed clone never counts as staging; a checkout is recorded as pending before it starts, so a
  * killed checkout is finished by the next command; stale git lock files are removed under our lock.
+ *
+ * A lean staging (see staging-mode.ts) is a partial clone without a work tree: selecting a version
+ * only moves HEAD, and runs have the files they read fetched first (blob-fetch.ts).
  */
 import {randomBytes} from 'node:crypto'
 import {
@@ -16,11 +19,13 @@ import path from 'node:path'
 
 import type {HomePaths} from './home.js'
 
+import {BlobFetcher} from './blob-fetch.js'
 import {redactUrl} from './display.js'
 import {InvalidInputError, OfflineError, StagingError} from './errors.js'
 import {
   exists, formatBytes, removeInside, treeSize, writeFileAtomic,
 } from './fsutil.js'
+import {removeGitLeftovers} from './git-leftovers.js'
 import {
   CheckoutRefusedError, cloneRepository, gitEnvironment, type GitProgress, GitRepository,
 } from './git.js'
@@ -30,6 +35,7 @@ import {
   FULL_SHA, LATEST, latestRelease, newerReleases, SHA_LIKE, validateRef,
 } from './refs.js'
 import {pruneSnapshots, SNAPSHOT_KEEP_DAYS} from './snapshot.js'
+import {chooseStagingMode, type ModeChoice, type StagingMode} from './staging-mode.js'
 
 const UPSTREAM_PHASE = 'upstream preparing objects'
 
@@ -66,6 +72,8 @@ export type StagingEvents = {
   onProgress?: (message: string) => void
   /** the staging lock is busy */
   onWait?: (owner: LockOwner | undefined) => void
+  /** a line that must stay on screen once the progress is gone (default: onProgress) */
+  onNotice?: (message: string) => void
 }
 
 export type StagingOptions = StagingEvents & {
@@ -77,6 +85,11 @@ export type StagingOptions = StagingEvents & {
   command: string
   env?: NodeJS.ProcessEnv
   signal?: AbortSignal
+  /**
+   * `--lean` / `--full`: how staging is cloned if it has to be (else chooseStagingMode's rule);
+   * `full` also has `pull` turn a lean staging into a full one.
+   */
+  cloneMode?: StagingMode
 }
 
 export type PullResult = {
@@ -85,6 +98,9 @@ export type PullResult = {
   previousSha?: string
   /** release tags newer than a pinned release, highest first */
   newerReleases: string[]
+  mode: StagingMode
+  /** a lean staging was made full (`pull --full`) */
+  converted: boolean
 }
 
 export type CheckoutResult = {action: 'already-selected' | 'switched'; state: StagingState; previous?: Resolved; fetched: boolean}
@@ -108,6 +124,13 @@ export type StagingStatus = {
   clonedAt?: string
   fetchedAt?: string
   pending?: Resolved
+  /** full: every file local and checked out; lean: files fetched as runs need them, no work tree */
+  mode?: StagingMode
+  workTree?: 'checked-out' | 'none'
+  /** lean: how many files of the selected commit are local */
+  localFiles?: {local: number; total: number}
+  /** not cloned yet: how the first clone will be made, and why */
+  nextClone?: ModeChoice
 }
 
 export class Staging {
@@ -144,6 +167,8 @@ export class Staging {
 
   /** Makes sure staging exists and is healthy; clones on first use. No network when it is ready. */
   async ensure(): Promise<StagingState> {
+    // A mistyped PROJECT_PLANTON_STAGING is refused on every run, not only on the one that clones.
+    this.cloneChoice()
     const ready = await this.isReady()
     if (ready) return ready
     return this.locked(async () => (await this.repairOrClone()).state)
@@ -151,10 +176,27 @@ export class Staging {
 
   /** `staging:pull`: clone if missing; else fetch and move a branch (or a moved tag) forward. */
   async pull(force = false): Promise<PullResult> {
+    this.cloneChoice()
     return this.locked(async () => {
-      const {state: current, cloned} = await this.repairOrClone()
-      if (cloned) return {action: 'cloned', state: current, newerReleases: await this.newerThan(current)}
-      await this.fetch()
+      const {state: repaired, cloned} = await this.repairOrClone()
+      const lean = await this.git.isPartial()
+      if (cloned) {
+        return {
+          action: 'cloned', state: repaired, newerReleases: await this.newerThan(repaired), mode: lean ? 'lean' : 'full', converted: false,
+        }
+      }
+
+      let current = repaired
+      const converted = lean && this.opts.cloneMode === 'full'
+      if (converted) {
+        current = await this.makeFull(repaired)
+      } else {
+        if (lean && this.opts.cloneMode !== 'lean') this.opts.onProgress?.('Staging is lean: files are fetched as runs need them; `staging pull --full` makes it a full clone')
+        if (!lean && this.opts.cloneMode === 'lean') this.opts.onProgress?.('Staging is a full clone: --lean applies only when staging is cloned (`staging clean --all`, then `staging pull --lean`)')
+        await this.fetch()
+      }
+
+      const mode: StagingMode = lean && !converted ? 'lean' : 'full'
       let state: StagingState = {...current, fetchedAt: new Date().toISOString()}
       if (current.kind !== 'commit') {
         const next = await this.resolveLocal(current.ref)
@@ -168,19 +210,32 @@ export class Staging {
           state = await this.switchTo(next, state, force)
           await this.pruneSnapshots(state.sha)
           return {
-            action: 'updated', state, previousSha: current.sha, newerReleases: await this.newerThan(state),
+            action: 'updated', state, previousSha: current.sha, newerReleases: await this.newerThan(state), mode, converted,
           }
         }
       }
 
       await this.writeState(state)
-      return {action: 'up-to-date', state, newerReleases: await this.newerThan(state)}
+      return {
+        action: 'up-to-date', state, newerReleases: await this.newerThan(state), mode, converted,
+      }
+    })
+  }
+
+  /**
+   * Files on demand for runs of this staging: does nothing in a full staging. `report` gets a line
+   * when files are fetched (default: this staging's progress).
+   */
+  blobFetcher(report = this.opts.onProgress): BlobFetcher {
+    return new BlobFetcher({
+      repo: this.git, paths: this.paths, url: this.opts.url, command: this.opts.command, signal: this.opts.signal, onWait: this.opts.onWait, report,
     })
   }
 
   /** `staging:checkout`: selects a version; no network when it is already local. */
   async checkout(ref: string, force = false): Promise<CheckoutResult> {
     if (ref !== LATEST) validateRef(ref)
+    this.cloneChoice()
     const ready = await this.isReady()
     if (ready && ready.ref === ref && ref !== LATEST) return {action: 'already-selected', state: ready, fetched: false}
 
@@ -242,7 +297,7 @@ export class Staging {
     const cloneExists = await exists(path.join(this.paths.clone, '.git'))
     const recordedUrl = cloneExists ? await this.git.remoteUrl() : undefined
     const headSha = cloneExists ? await this.git.headSha() : undefined
-    const changedFiles = cloneExists && headSha ? await this.git.changedFiles() : []
+    const tree = headSha ? await this.treeFacts(state?.sha ?? headSha) : {changedFiles: []}
     const size = cloneExists ? await treeSize(this.paths.clone) : {bytes: 0, files: 0}
     return {
       path: this.paths.clone,
@@ -257,14 +312,38 @@ export class Staging {
       sha: state?.sha,
       headSha,
       headMatches: state !== undefined && headSha === state.sha,
-      clean: cloneExists ? changedFiles.length === 0 : undefined,
-      changedFiles,
+      ...tree,
       sizeBytes: size.bytes,
       files: size.files,
       clonedAt: state?.clonedAt,
       fetchedAt: state?.fetchedAt,
       pending: state?.pending,
+      nextClone: cloneExists ? undefined : this.cloneChoice(),
     }
+  }
+
+  /** Of a usable clone: its mode, and what its work tree holds (a lean one has none). */
+  private async treeFacts(selected: string): Promise<Pick<StagingStatus, 'changedFiles' | 'clean' | 'localFiles' | 'mode' | 'workTree'>> {
+    // No work tree, so nothing in it can be changed (git status would take every file for deleted).
+    if (await this.git.isPartial()) return {
+      mode: 'lean', workTree: 'none', changedFiles: [], localFiles: await this.localFiles(selected),
+    }
+    const changedFiles = await this.git.changedFiles()
+    return {
+      mode: 'full', workTree: 'checked-out', changedFiles, clean: changedFiles.length === 0,
+    }
+  }
+
+  /** How many files of commit `sha` a lean staging has (each blob once, as git stores it). */
+  private async localFiles(sha: string): Promise<{local: number; total: number}> {
+    const blobs = new Set((await this.git.listTree(sha)).filter(e => e.type === 'blob').map(e => e.oid))
+    const missing = await this.git.missingBlobs(sha)
+    return {local: [...blobs].filter(oid => !missing.has(oid)).length, total: blobs.size}
+  }
+
+  /** How a clone made now would be made (`--lean`/`--full`, PROJECT_PLANTON_STAGING, CI). Throws for a bad variable. */
+  private cloneChoice(): ModeChoice {
+    return chooseStagingMode(this.opts.cloneMode, this.opts.env ?? process.env)
   }
 
   /** Deletes the clone and its records (under the lock, so no clone or checkout is cut in half). */
@@ -402,7 +481,7 @@ export class Staging {
     if (await exists(path.join(this.paths.clone, '.git'))) {
       if (await this.git.headSha()) {
         this.assertSameUrl(await this.git.remoteUrl())
-        await this.removeStaleGitLocks()
+        await removeGitLeftovers(this.paths.clone, this.opts.onProgress)
         if (state?.pending) return {cloned: false, state: await this.finishPending(state, state.pending)}
 
         if (state) return {cloned: false, state}
@@ -429,7 +508,7 @@ export class Staging {
     try {
       // Forced: the files in the way are the ones the interrupted checkout wrote (a checkout git
       // refuses never leaves anything pending, so a user's files never got this far).
-      await this.git.checkout(pending.sha, true)
+      await this.select(pending.sha, true)
       const finished: StagingState = {...state, ...pending, pending: undefined}
       await this.writeState(finished)
       return finished
@@ -443,14 +522,25 @@ export class Staging {
   }
 
   private async cloneFresh(): Promise<StagingState> {
+    const choice = this.cloneChoice()
+    const lean = choice.mode === 'lean'
     const tmp = path.join(this.paths.stagingRoot, `.tmp-clone-${process.pid}-${randomBytes(4).toString('hex')}`)
     await mkdir(this.paths.stagingRoot, {recursive: true})
-    this.opts.onProgress?.(`Cloning ${redactUrl(this.opts.url)}`)
+    this.opts.onProgress?.(`Cloning ${redactUrl(this.opts.url)}${lean ? ` lean (${choice.because}): commits and trees now, files as runs need them` : ''}`)
     try {
-      await cloneRepository(this.opts.url, tmp, {env: this.env, signal: this.opts.signal, onProgress: this.progress('Cloning')})
+      const {filtered} = await cloneRepository(this.opts.url, tmp, {
+        env: this.env, signal: this.opts.signal, onProgress: this.progress('Cloning'), lean,
+      })
       const git = new GitRepository(tmp, {env: this.env, signal: this.opts.signal})
+      if (lean && !filtered) {
+        // git marks the clone partial even when the upstream sent everything.
+        const notice = this.opts.onNotice ?? this.opts.onProgress
+        notice?.('the upstream does not allow lean clones (uploadpack.allowFilter is off): staging is a full clone')
+        await git.leavePartial()
+      }
+
       const selected = await this.initialSelection(git)
-      await git.checkout(selected.sha, true)
+      await (lean && filtered ? git.pointHead(selected.sha) : git.checkout(selected.sha, true));
       // Staging keeps no local branches: branches are read from origin/*, so none can go stale.
       for (const ref of await git.localBranches()) await git.deleteRef(ref)
       await rename(tmp, this.paths.clone)
@@ -480,7 +570,8 @@ export class Staging {
   private async switchTo(target: Resolved, base: StagingState, force: boolean): Promise<StagingState> {
     const head = await this.git.headSha()
     if (head !== target.sha) {
-      if (!force) {
+      // A lean staging has no work tree whose changes could be lost.
+      if (!force && !(await this.git.isPartial())) {
         const changed = await this.git.changedFiles()
         if (changed.length > 0) {
           throw new StagingError(`staging has local changes in ${changed.length} file(s) (${changed.slice(0, 3).join(', ')}${changed.length > 3 ? ', …' : ''}); not overwriting them`, {
@@ -494,7 +585,7 @@ export class Staging {
       await this.writeState({...base, pending: target})
       this.opts.onProgress?.(`Checking out ${target.ref} (${target.sha.slice(0, 12)})`)
       try {
-        await this.git.checkout(target.sha, force)
+        await this.select(target.sha, force)
       } catch (error) {
         if (!(error instanceof CheckoutRefusedError)) throw error
         await this.writeState({...base, pending: undefined})
@@ -512,6 +603,36 @@ export class Staging {
     }
     await this.writeState(state)
     return state
+  }
+
+  /** Makes `sha` the commit of staging: checked out in a full staging, HEAD moved in a lean one. */
+  private async select(sha: string, force: boolean): Promise<void> {
+    await ((await this.git.isPartial()) ? this.git.pointHead(sha) : this.git.checkout(sha, force));
+  }
+
+  /**
+   * `pull --full` on a lean staging: fetch everything, then check the selected version out. The
+   * checkout is recorded as pending before git is told the clone is complete, so a crash before
+   * that leaves a lean staging (`pull --full` again finishes the job), and a crash after it leaves
+   * a checkout the next command finishes, as any interrupted checkout.
+   */
+  private async makeFull(state: StagingState): Promise<StagingState> {
+    this.opts.onProgress?.(`Fetching every file of ${redactUrl(this.opts.url)} (staging becomes a full clone)`)
+    await this.git.withOptions({onProgress: this.progress('Fetching')}).fetchEverything()
+    // The selected commit may be one that no branch or tag reaches any more: its files come by id.
+    const missing = await this.git.missingBlobs(state.sha)
+    if (missing.size > 0) await this.git.fetchObjects([...missing])
+    const selected: Resolved = {
+      ref: state.ref, kind: state.kind, tag: state.tag, sha: state.sha,
+    }
+    const fetchedAt = new Date().toISOString()
+    await this.writeState({...state, fetchedAt, pending: selected})
+    await this.git.leavePartial()
+    this.opts.onProgress?.(`Checking out ${state.ref} (${state.sha.slice(0, 12)})`)
+    await this.git.checkout(state.sha, true)
+    const full: StagingState = {...state, fetchedAt, pending: undefined}
+    await this.writeState(full)
+    return full
   }
 
   private async writeState(state: StagingState): Promise<void> {
@@ -546,29 +667,6 @@ export class Staging {
         await removeInside(this.paths.stagingRoot, path.join(this.paths.stagingRoot, name))
       }
     }
-  }
-
-  /**
-   * git's own lock files (index.lock, HEAD.lock, packed-refs.lock, refs/…/x.lock) left by a git
-   * process that was killed. Only called under the staging lock, when no git of ours runs here.
-   */
-  private async removeStaleGitLocks(): Promise<void> {
-    const gitDir = path.join(this.paths.clone, '.git')
-    const sweep = async (dir: string, recurse: boolean): Promise<void> => {
-      const entries = await readdir(dir, {withFileTypes: true}).catch(() => [])
-      for (const e of entries) {
-        const p = path.join(dir, e.name)
-        if (e.isFile() && e.name.endsWith('.lock')) {
-          this.opts.onProgress?.(`Removing stale git lock ${path.relative(this.paths.clone, p)}`)
-          await rm(p, {force: true})
-        } else if (recurse && e.isDirectory()) {
-          await sweep(p, true)
-        }
-      }
-    }
-
-    await sweep(gitDir, false)
-    await sweep(path.join(gitDir, 'refs'), true)
   }
 }
 

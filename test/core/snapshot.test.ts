@@ -65,7 +65,7 @@ describe('snapshots', () => {
     const cache = makeTempDir('pp-snap-cache-')
     try {
       const handOver = new HandOver(counting)
-      const {entries} = await computeClosure(repo, sha, PULUMI_MODULE_REDIS, handOver)
+      const {entries} = await computeClosure(repo, sha, PULUMI_MODULE_REDIS, {handOver})
       expect(reads.size).to.be.greaterThan(0)
       const snapshot = await createSnapshot(cache, snapshotKey(['once']), {entries: entries!, reader: handOver}, {layout: 'closure', modulePath: PULUMI_MODULE_REDIS, sha})
       expect([...reads.values()].every(n => n === 1), JSON.stringify([...reads])).to.equal(true)

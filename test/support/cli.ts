@@ -43,6 +43,9 @@ export function sandbox(upstream?: Upstream | string, extraEnv: NodeJS.ProcessEn
   delete env.NODE_OPTIONS
   // mocha sets NODE_ENV=test; a user's shell does not.
   delete env.NODE_ENV
+  // CI=true makes staging lean (and the output plain): tests ask for what they test, so the suite
+  // runs alike on a workstation and in CI.
+  delete env.CI
   // Pulumi runs compile from source unless a test asks for module binaries (and serves them).
   env.PROJECT_PLANTON_MODULE_BINARY = 'never'
   if (upstream) env.PROJECT_PLANTON_REPO_URL = typeof upstream === 'string' ? upstream : upstream.url

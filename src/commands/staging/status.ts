@@ -1,3 +1,5 @@
+import type {StagingStatus as Status} from '../../core/staging.js'
+
 import {StagingCommand} from '../../base/staging-command.js'
 
 export default class StagingStatus extends StagingCommand {
@@ -28,6 +30,7 @@ export default class StagingStatus extends StagingCommand {
     if (!status.exists) {
       this.log(`Staging:     not cloned yet (${status.path})`)
       this.log(`Upstream:    ${status.url}`)
+      if (status.nextClone) this.log(`First clone: ${status.nextClone.mode} (${status.nextClone.because === 'default' ? 'the default' : status.nextClone.because})`)
       this.log(`Clone it with: ${this.config.bin} staging pull`)
       return document
     }
@@ -38,7 +41,8 @@ export default class StagingStatus extends StagingCommand {
       ['Upstream', status.urlMismatch ? `${status.recordedUrl}  (PROJECT_PLANTON_REPO_URL is now ${status.url}: re-clone with \`staging clean --all\`)` : status.url],
       ['Selected', status.ref ? `${status.ref} (${status.kind}${status.tag ? ` ${status.tag}` : ''})` : 'none recorded'],
       ['Commit', status.sha ?? 'unknown'],
-      ['Work tree', `${status.headMatches ? 'at the selected commit' : `HEAD is ${status.headSha?.slice(0, 12) ?? 'unknown'}, not the selected commit`}, ${status.clean ? 'clean' : `${status.changedFiles.length} changed file(s)`}`],
+      ['Mode', modeLine(status, this.config.bin)],
+      ['Work tree', workTreeLine(status)],
       ['Size', `${formatBytes(status.sizeBytes)} in ${status.files} files`],
       ['Last fetch', status.fetchedAt ?? 'never'],
       ['Cache', `${cache.snapshots} module snapshot(s), ${formatBytes(cache.bytes)}`],
@@ -50,4 +54,16 @@ export default class StagingStatus extends StagingCommand {
     for (const w of workspaces.filter(w => !w.running)) this.log(`  ${w.path}${w.kept ? ' (kept with --no-cleanup)' : ''}`)
     return document
   }
+}
+
+function modeLine(status: Status, bin: string): string {
+  if (status.mode !== 'lean') return 'full: every file of every version is local'
+  const local = status.localFiles ? `${status.localFiles.local} of ${status.localFiles.total} files of the selected version are local; ` : ''
+  return `lean: ${local}the others are fetched when a run needs them (\`${bin} staging pull --full\` fetches all)`
+}
+
+function workTreeLine(status: Status): string {
+  if (status.workTree === 'none') return 'none (a lean staging checks nothing out; runs read their files from git)'
+  const head = status.headMatches ? 'at the selected commit' : `HEAD is ${status.headSha?.slice(0, 12) ?? 'unknown'}, not the selected commit`
+  return `${head}, ${status.clean ? 'clean' : `${status.changedFiles.length} changed file(s)`}`
 }

@@ -72,6 +72,11 @@ export async function readClosure(source: SchemaSource, apiProto: string, text?:
   while (pending.length > 0) {
     const wanted = pending.splice(0).filter(p => !found.has(p.name) && !libraryFiles().has(p.name))
     const batch = [...new Map(wanted.map(p => [p.name, p])).values()]
+    // What readOne reads: the generated code if there is some, else the .proto text.
+    await source.prefetch?.(batch.filter(p => IMPORT_NAME.test(p.name)).map(p => {
+      const where = `${PROTO_ROOT}/${p.name}`
+      return [where.replace(/\.proto$/, '.pb.go'), where]
+    }))
     // One request per file, all at once: the git reader answers them in order from one process.
     const files = await Promise.all(batch.map(async p => ({...p, file: await readOne(source, p.name, p.importedBy, text)})))
     for (const {name, file} of files) {

@@ -11,7 +11,7 @@ import {loadKindSchema} from './schema.js'
 import {checkoutSource, commitSource} from './source.js'
 
 export async function computeCheck(req: CheckRequest): Promise<CheckOutcome> {
-  const source = 'commit' in req.origin ? commitSource(req.origin.commit.repo, req.origin.commit.sha) : await checkoutSource(req.origin.folder)
+  const source = 'commit' in req.origin ? commitSource(req.origin.commit.repo, req.origin.commit.sha, req.origin.commit.prefetch) : await checkoutSource(req.origin.folder)
   if ('ok' in source) return {status: 'unavailable', reason: source.reason, message: source.message}
   try {
     const {apiVersion, kind} = req.data as {apiVersion: string; kind: string}

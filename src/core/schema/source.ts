@@ -6,6 +6,7 @@
 import {readFile, stat} from 'node:fs/promises'
 import path from 'node:path'
 
+import type {Prefetch} from '../blob-fetch.js'
 import type {GitRepository, ObjectReader} from '../git.js'
 
 import {StagingError} from '../errors.js'
@@ -19,6 +20,11 @@ export type SchemaSource = {
   commit?: string
   /** the bytes of a repository-relative file, or undefined when there is no such file */
   read(rel: string): Promise<Buffer | undefined>
+  /**
+   * Announces the reads of one level of imports: for each group of alternative paths (generated
+   * code, then .proto text), the first one that exists will be read. A lean staging fetches them.
+   */
+  prefetch?(alternatives: string[][]): Promise<void>
   close(): Promise<void>
 }
 
@@ -34,8 +40,9 @@ export function assertSafePath(rel: string): void {
 /**
  * Files of commit `sha`, read through one `git cat-file --batch` process (`<sha>:<path>` names
  * the blob, so no tree listing is needed). Only a missing object is taken as "no such file".
+ * `prefetch`: the staging's (see prepare.ts stagingPrefetch), for a lean staging.
  */
-export function commitSource(repo: GitRepository, sha: string): SchemaSource {
+export function commitSource(repo: GitRepository, sha: string, prefetch?: Prefetch): SchemaSource {
   if (!/^[\da-f]{40}$/.test(sha)) throw new StagingError(`internal: a schema source needs a full SHA, got ${sha}`)
   let reader: ObjectReader | undefined
   return {
@@ -50,6 +57,14 @@ export function commitSource(repo: GitRepository, sha: string): SchemaSource {
         if (error instanceof StagingError && error.message.endsWith(' is missing from staging')) return
         throw error
       }
+    },
+    async prefetch(alternatives) {
+      if (!prefetch) return
+      // Names the reader would refuse are left to it (it says why); git is asked about plain paths only.
+      const groups = alternatives.map(g => g.filter(rel => SAFE_PATH.test(rel) && !rel.split('/').some(p => p === '..' || p === '.')))
+      const found = new Map((await repo.entriesAt(sha, groups.flat())).map(e => [e.path, e]))
+      const entries = groups.flatMap(g => g.map(rel => found.get(rel)).find(e => e?.type === 'blob') ?? [])
+      await prefetch(entries, 'the protos of the kind')
     },
     async close() {
       await reader?.close()

@@ -57,7 +57,8 @@ export async function validateManifestFile(req: ValidateRequest): Promise<Valida
     const resolved = await staging.resolveForRun(req.moduleVersion)
     ref = resolved.ref
     sha = resolved.sha
-    origin = {commit: {repo: staging.repository, sha}}
+    const fetcher = staging.blobFetcher()
+    origin = {commit: {repo: staging.repository, sha, prefetch: entries => fetcher.ensure(resolved.sha, entries, `the protos of ${manifest.kind}`)}}
   }
 
   const outcome = await checkAgainstSchema({
