@@ -19,10 +19,18 @@ import {
   makeTempDir, PULUMI_MODULE_AWSS3BUCKET, PULUMI_MODULE_POSTGRES, PULUMI_MODULE_REDIS, removeTempDirs, TF_MODULE_AWSS3BUCKET, TF_MODULE_POSTGRES, TF_MODULE_REDIS, type Upstream,
 } from '../support/upstream.js'
 import {
-  actualTree, addBulk, ageLock, BULK_DIR, BULK_FILES, bulkFile, cli, copyHome, crash, expectedTree, gateFetches, type GroupCli, listDir,
-  receivingPackSize, startGroup, status, stopWhen, tmpClone, treeDiff, workTreeDiff,
-} from './helpers.js'
+  crash, type GroupCli, startGroup, stopWhen,
+} from './process-group.js'
+import {
+  ageLock, cli, copyHome, listDir, receivingPackSize, status, tmpClone,
+} from './sandbox.js'
+import {
+  addBulk, BULK_DIR, BULK_FILES, bulkFile, gateFetches,
+} from './slow.js'
 import {badInput, fault, tally} from './tally.js'
+import {
+  actualTree, expectedTree, treeDiff, workTreeDiff,
+} from './trees.js'
 
 type LeanStatus = Awaited<ReturnType<typeof status>> & {localFiles?: {local: number; total: number}; mode?: string; workTree?: string}
 
