@@ -4,7 +4,15 @@ import type {GitRepository} from './git.js'
 import type {SetOverride} from './overrides.js'
 
 /** Where the protos come from: a commit of staging (with its prefetch when staging is lean), or a folder. */
-export type SchemaOrigin = {commit: {repo: GitRepository; sha: string; prefetch?: Prefetch}} | {folder: string}
+export type SchemaOrigin = {
+  commit: {
+    repo: GitRepository
+    sha: string
+    prefetch?: Prefetch
+    /** whether staging is lean (files fetched as read): asked only when no outcome is kept yet */
+    isLean?: () => Promise<boolean>
+  }
+} | {folder: string}
 
 export type CheckRequest = {
   origin: SchemaOrigin

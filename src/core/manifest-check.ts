@@ -31,12 +31,15 @@ export async function checkAgainstSchema(req: CheckRequest): Promise<CheckOutcom
   const key = 'commit' in req.origin ? outcomeKey(req, req.origin.commit.sha) : undefined
   if (key) {
     const cached = await readOutcome(req.cacheDir, key)
-    if (cached) return {...cached, cached: true}
+    if (cached) return cached
   }
 
   const {computeCheck} = await import('./schema/run-check.js')
   const outcome = await computeCheck(req)
-  if (key && outcome.status === 'checked') await writeOutcome(req.cacheDir, key, {...outcome, sha: (req.origin as {commit: {sha: string}}).commit.sha})
+  // "No schema" is a fact of a commit too (an old one, or damaged generated code), except in a
+  // lean staging, where a file that was not fetched could look like one that is not there.
+  const keep = outcome.status === 'checked' || ('commit' in req.origin && !(await req.origin.commit.isLean?.()))
+  if (key && keep) await writeOutcome(req.cacheDir, key, {...outcome, sha: (req.origin as {commit: {sha: string}}).commit.sha})
   return outcome
 }
 
@@ -54,9 +57,10 @@ function outcomeKey(req: CheckRequest, sha: string): string {
   return createHash('sha256').update(input).digest('hex').slice(0, 40)
 }
 
-type Stored = Omit<Extract<CheckOutcome, {status: 'checked'}>, 'cached'> & {sha: string}
+/** An outcome as kept: a check's (without `cached`), or "no schema" for this commit. */
+type Stored = (Extract<CheckOutcome, {status: 'unavailable'}> | Omit<Extract<CheckOutcome, {status: 'checked'}>, 'cached'>) & {sha: string}
 
-async function readOutcome(cacheDir: string, key: string): Promise<Omit<Stored, 'sha'> | undefined> {
+async function readOutcome(cacheDir: string, key: string): Promise<CheckOutcome | undefined> {
   const file = path.join(outcomesRoot(cacheDir), `${key}.json`)
   let stored: Stored
   try {
@@ -67,11 +71,16 @@ async function readOutcome(cacheDir: string, key: string): Promise<Omit<Stored, 
     throw error
   }
 
-  if (stored.status !== 'checked' || typeof stored.valid !== 'boolean' || !Array.isArray(stored.problems)) return undefined
   const now = new Date()
+  if (stored.status === 'unavailable' && typeof stored.reason === 'string' && typeof stored.message === 'string') {
+    await utimes(file, now, now).catch(() => {})
+    return {status: 'unavailable', reason: stored.reason, message: stored.message}
+  }
+
+  if (stored.status !== 'checked' || typeof stored.valid !== 'boolean' || !Array.isArray(stored.problems)) return undefined
   await utimes(file, now, now).catch(() => {})
   return {
-    status: 'checked', valid: stored.valid, problems: stored.problems, target: stored.target, variables: stored.variables, schema: stored.schema,
+    status: 'checked', valid: stored.valid, problems: stored.problems, target: stored.target, variables: stored.variables, schema: stored.schema, cached: true,
   }
 }
 

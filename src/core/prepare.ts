@@ -93,9 +93,9 @@ function stagingOf(req: PrepareRequest): Staging {
  * What a run reads from commit `sha` of staging, announced before it is read: a lean staging fetches
  * the missing files then, in one request per call; a full one does nothing.
  */
-export function stagingPrefetch(req: PrepareRequest, sha: string): Prefetch {
+export function stagingPrefetch(req: PrepareRequest, sha: string): Prefetch & {isLean: () => Promise<boolean>} {
   const fetcher = stagingOf(req).blobFetcher()
-  return (entries, what) => fetcher.ensure(sha, entries, what)
+  return Object.assign((entries: TreeEntry[], what: string) => fetcher.ensure(sha, entries, what), {isLean: () => fetcher.isLean()})
 }
 
 export type PreparedRun = Workspace & {

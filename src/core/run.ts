@@ -238,7 +238,10 @@ async function checkInputs(opts: RunOptions, {loaded, sets, module, tool, reques
     const prefetch = stagingPrefetch(prepareRequest, module.resolved.sha)
     origin = {
       commit: {
-        repo: new GitRepository(opts.paths.clone, {env: gitEnvironment(opts.env)}), sha: module.resolved.sha, prefetch: entries => prefetch(entries, `the protos of ${loaded.manifest.kind}`),
+        repo: new GitRepository(opts.paths.clone, {env: gitEnvironment(opts.env)}),
+        sha: module.resolved.sha,
+        prefetch: entries => prefetch(entries, `the protos of ${loaded.manifest.kind}`),
+        isLean: prefetch.isLean,
       },
     }
   } else {

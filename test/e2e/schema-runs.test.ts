@@ -188,6 +188,12 @@ describe('runs checked against the schema of their module version', () => {
     const r = await runCli(['tofu:plan', '-f', m, '--module-version', 'broken-protos'], {env: sb.env})
     expect(r.code, r.stderr).to.equal(0)
     expect(r.stderr).to.match(/Warning: the manifest was not checked against its schema \(.+\); going on with the basic checks/)
+    // "No schema" is kept for the commit like a check: the next run does not build it again.
+    const kept = readdirSync(path.join(sb.plantonHome, 'cache', 'checks')).map(f => JSON.parse(readFileSync(path.join(sb.plantonHome, 'cache', 'checks', f), 'utf8')) as {status: string; sha: string})
+    expect(kept.filter(k => k.status === 'unavailable').map(k => k.sha)).to.deep.equal([upstream.sha('broken-protos')])
+    const again = await runCli(['tofu:plan', '-f', m, '--module-version', 'broken-protos'], {env: sb.env})
+    expect(again.code, again.stderr).to.equal(0)
+    expect(again.stderr).to.match(/Warning: the manifest was not checked against its schema/)
     const strict = await runCli(['tofu:plan', '-f', m, '--module-version', 'broken-protos', '--strict'], {env: sb.env})
     expect(strict.code).to.equal(2)
     expect(strict.stderr).to.contain('cannot check KubernetesRedis against its schema')

@@ -58,7 +58,11 @@ export async function validateManifestFile(req: ValidateRequest): Promise<Valida
     ref = resolved.ref
     sha = resolved.sha
     const fetcher = staging.blobFetcher()
-    origin = {commit: {repo: staging.repository, sha, prefetch: entries => fetcher.ensure(resolved.sha, entries, `the protos of ${manifest.kind}`)}}
+    origin = {
+      commit: {
+        repo: staging.repository, sha, prefetch: entries => fetcher.ensure(resolved.sha, entries, `the protos of ${manifest.kind}`), isLean: () => fetcher.isLean(),
+      },
+    }
   }
 
   const outcome = await checkAgainstSchema({
