@@ -4,7 +4,7 @@
 import {expect} from 'chai'
 import {execFileSync, spawnSync} from 'node:child_process'
 import {
-  existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync,
+  existsSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync,
 } from 'node:fs'
 import path from 'node:path'
 import {setTimeout as delay} from 'node:timers/promises'
@@ -17,8 +17,8 @@ import {
   createUpstream, makeTempDir, manifestYaml, removeTempDirs, TF_MODULE_REDIS, type Upstream,
 } from '../support/upstream.js'
 import {startGroup} from './process-group.js'
-import {cli, copyHome} from './sandbox.js'
-import {badInput, fault} from './tally.js'
+import {cli, copyHome, credentialFiles} from './sandbox.js'
+import {badInput, fault, tally} from './tally.js'
 
 const TOFU = {'project-planton.org/provisioner': 'terraform'}
 
@@ -67,6 +67,18 @@ describe('faults: an outside review (manifest check, --set, saved plans, complet
       const r = await cli(sb, ['validate', '-f', plain])
       expect(r.code, r.stdout + r.stderr).to.equal(2)
       expect(r.stdout + r.stderr).to.match(/maxMemoryBytes.*Infinity/)
+    }))
+  })
+
+  describe('secrets in manifests', () => {
+    it('are not kept readable by others after the run (the outcome cache holds the checked manifest)', async () => fault(async () => {
+      const sb = fresh()
+      const secret = 'Sup3rSecretRedisPassword'
+      await cli(sb, ['plan', '-f', manifest('redis-demo', {container: {replicas: 1}, password: secret})], {expect: 0})
+      // eslint-disable-next-line no-bitwise -- mode bits
+      const exposed = credentialFiles(sb.plantonHome, [secret]).filter(f => (statSync(f).mode & 0o077) !== 0)
+      tally.credentialsLeft += exposed.length
+      expect(exposed, 'files in the CLI home that others may read and that hold the manifest\'s password').to.deep.equal([])
     }))
   })
 
