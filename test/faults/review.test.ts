@@ -182,6 +182,24 @@ describe('faults: an outside review (manifest check, --set, saved plans, complet
     })
   })
 
+  describe('protos of a hostile or broken commit', () => {
+    it('an import through "./" is a schema that cannot be built (a warning, the run goes on), as one through "../" is', async () => fault(async () => {
+      const odd = createUpstream({files: upstreamSchemaFiles})
+      const kindDir = path.dirname(path.dirname(TF_MODULE_REDIS))
+      const api = odd.git('show', `HEAD:${kindDir}/api.proto`)
+      odd.commit({
+        [`${kindDir}/api.pb.go`]: null,
+        [`${kindDir}/api.proto`]: api.replace('import "org/project_planton/shared/metadata.proto";', 'import "org/./project_planton/shared/metadata.proto";'),
+      }, 'an import through ./')
+      odd.tag('v0.6.0')
+      const sb = sandbox(odd)
+      await cli(sb, ['staging', 'pull'], {expect: 0})
+      const r = await cli(sb, ['plan', '-f', manifest('redis-demo', {container: {replicas: 1}}), '--module-version', 'v0.6.0'])
+      expect(r.code, r.stdout + r.stderr).to.equal(0)
+      expect(r.stderr).to.include('not checked against its schema')
+    }))
+  })
+
   describe('signals while a big schema is compiled', () => {
     it('SIGTERM during the check of a kind with thousands of imports stops the run there, not after the compile', async () => fault(async () => {
       const big = createUpstream({files: upstreamSchemaFiles})
