@@ -109,12 +109,16 @@ export async function executeTofu(run: TofuExecution): Promise<number> {
       const {code} = await runRecorded({
         bin, args: noColor ? [...args, '-no-color'] : args, cwd: ws.moduleDir, env, trap: run.trap, onStart: pid => noteToolPid(ws, pid),
       })
-      if (code !== 0 || run.trap.received) return code
-    }
+      if (run.trap.received) return code
+      // With -detailed-exitcode, plan's 2 means "succeeded, with changes": its plan is kept too.
+      const planned = args[0] === 'plan' && (code === 0 || (code === 2 && detailedExitCode(args)))
+      if (code !== 0 && !planned) return code
+      if (planned && run.flags.out && run.planOrigin) {
+        await keepPlan(planPath(ws.privateDir), run.flags.out, run.planOrigin)
+        run.announce(`Saved the plan to ${run.flags.out}; apply it with: project-planton tofu apply -f <manifest> --plan ${run.flags.out}`)
+      }
 
-    if (run.op === 'plan' && run.flags.out && run.planOrigin) {
-      await keepPlan(planPath(ws.privateDir), run.flags.out, run.planOrigin)
-      run.announce(`Saved the plan to ${run.flags.out}; apply it with: project-planton tofu apply -f <manifest> --plan ${run.flags.out}`)
+      if (code !== 0) return code
     }
 
     return 0
@@ -155,4 +159,9 @@ async function tofuBinary(wanted: 'terraform' | 'tofu', env: NodeJS.ProcessEnv, 
     say(`tofu is not installed; using terraform at ${terraform}`)
     return {bin: terraform, name: 'terraform'}
   }
+}
+
+/** Whether plan was asked for terraform's detailed exit codes (2: the plan has changes). */
+function detailedExitCode(args: string[]): boolean {
+  return args.some(a => a === '-detailed-exitcode' || a === '--detailed-exitcode')
 }

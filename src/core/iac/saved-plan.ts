@@ -6,8 +6,9 @@
  * version of the module would apply changes computed for different code.
  */
 import {randomBytes} from 'node:crypto'
+import {constants} from 'node:fs'
 import {
-  chmod, copyFile, readFile, rename, rm, stat, writeFile,
+  access, chmod, copyFile, readFile, rename, rm, stat, writeFile,
 } from 'node:fs/promises'
 import path from 'node:path'
 
@@ -63,6 +64,7 @@ export async function readPlanRecord(planFile: string): Promise<PlanRecord> {
 
 /** Refuses a saved plan made for another stack, or from another commit or folder than this run's. */
 export function checkPlanFits(planFile: string, record: PlanRecord, run: {stack: string; module: ModuleSource}): void {
+  if (!record.commit && !record.folder) throw new InvalidInputError(`--plan ${planFile}: its record names neither the commit nor the folder it was made from`)
   if (record.stack !== run.stack) throw new InvalidInputError(`--plan ${planFile} was made for stack ${record.stack}, not ${run.stack}`)
   const now = planOrigin(run.module)
   if (record.commit && record.commit !== now.commit) {
@@ -75,6 +77,23 @@ export function checkPlanFits(planFile: string, record: PlanRecord, run: {stack:
     throw new InvalidInputError(`--plan ${planFile} was made from the module folder ${record.folder}, but this run uses ${now.folder ?? `${now.ref} ${now.commit?.slice(0, 12)}`}`, {
       hint: `Apply it with --module-dir ${record.folder}, or plan again.`,
     })
+  }
+}
+
+/**
+ * Checks `--out` before anything runs: its folder must exist and be writable, and the path must not
+ * be a folder (nor a link to one), so that a plan the tool made is never lost at the end.
+ */
+export async function checkPlanOut(out: string): Promise<void> {
+  const dir = path.dirname(out)
+  const where = await stat(dir).catch(() => {})
+  if (!where?.isDirectory()) throw new InvalidInputError(`--out ${out}: the folder ${dir} does not exist`)
+  const existing = await stat(out).catch(() => {})
+  if (existing?.isDirectory()) throw new InvalidInputError(`--out ${out} is a folder; name the plan file to write`)
+  try {
+    await access(dir, constants.W_OK)
+  } catch {
+    throw new InvalidInputError(`--out ${out}: the folder ${dir} is not writable`)
   }
 }
 
