@@ -18,12 +18,16 @@ export type CheckRequest = {
   origin: SchemaOrigin
   /** the manifest as written (before --set) */
   data: Record<string, unknown>
+  /** the text the manifest was read from: an outcome is kept under it (with the commit, the overrides, the flags) */
+  text: string
   sets: SetOverride[]
   /** false: parse and default only (`--no-validate`) */
   validate: boolean
   cacheDir: string
   /** the kind's folder when the module was already located (`…/<kind>/v1`) */
   kindDir?: string
+  /** the run's: a signal stops the check */
+  signal?: AbortSignal
 }
 
 export type CheckProblem = {path: string; message: string}

@@ -11,7 +11,7 @@
  */
 import {createHash, randomBytes} from 'node:crypto'
 import {
-  mkdir, readdir, readFile, rename, rm, stat, utimes, writeFile,
+  chmod, mkdir, readdir, readFile, rename, rm, stat, utimes, writeFile,
 } from 'node:fs/promises'
 import path from 'node:path'
 
@@ -21,7 +21,7 @@ import {pruneEntries, type PruneOptions} from './cache-policy.js'
 import {isAlive} from './process.js'
 
 /** Bump when what an outcome holds, or how it is computed, changes. */
-const FORMAT = 1
+const FORMAT = 2
 
 export type {
   CheckOutcome, CheckProblem, CheckRequest, SchemaOrigin,
@@ -53,7 +53,8 @@ function outcomesRoot(cacheDir: string): string {
 }
 
 function outcomeKey(req: CheckRequest, sha: string): string {
-  const input = JSON.stringify([FORMAT, sha, req.kindDir ?? '', req.data, req.sets.map(s => [s.path, s.value]), req.validate])
+  // The text, not its data as JSON: JSON writes .inf, .nan and null all as null.
+  const input = JSON.stringify([FORMAT, sha, req.kindDir ?? '', req.text, req.sets.map(s => [s.path, s.value]), req.validate])
   return createHash('sha256').update(input).digest('hex').slice(0, 40)
 }
 
@@ -86,10 +87,12 @@ async function readOutcome(cacheDir: string, key: string): Promise<CheckOutcome 
 
 async function writeOutcome(cacheDir: string, key: string, outcome: Stored): Promise<void> {
   const root = outcomesRoot(cacheDir)
-  await mkdir(root, {recursive: true})
+  // An outcome holds the checked manifest, secrets included: the owner's only, as the state is.
+  await mkdir(root, {recursive: true, mode: 0o700})
+  await chmod(root, 0o700)
   const tmp = path.join(root, `.tmp-${process.pid}-${randomBytes(4).toString('hex')}`)
   try {
-    await writeFile(tmp, JSON.stringify({...outcome, cached: undefined}))
+    await writeFile(tmp, JSON.stringify({...outcome, cached: undefined}), {mode: 0o600})
     await rename(tmp, path.join(root, `${key}.json`))
   } catch (error) {
     await rm(tmp, {force: true})

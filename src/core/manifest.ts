@@ -20,6 +20,8 @@ export type LoadedManifest = {
   manifest: Manifest
   /** the manifest as written, for the schema check (which applies `--set` to typed fields) */
   data: Record<string, unknown>
+  /** the text it was read from: what a checked outcome is kept under (JSON would take .inf for null) */
+  text: string
   source: string
 }
 
@@ -32,7 +34,9 @@ export async function loadManifest(file: string, sets: SetOverride[] = [], opts:
   const data = parseManifest(text, source)
   const overridden = structuredClone(data)
   await applyUntyped(overridden, sets)
-  return {manifest: validateManifest(overridden, source), data, source}
+  return {
+    manifest: validateManifest(overridden, source), data, text, source,
+  }
 }
 
 /**
@@ -56,7 +60,7 @@ export async function loadStackInput(file: string, sets: SetOverride[] = [], opt
   const overridden = structuredClone(target)
   await applyUntyped(overridden, sets)
   return {
-    manifest: validateManifest(overridden, `${source} (target)`), data: target, source, providerConfig: (providerConfig ?? undefined) as Record<string, unknown> | undefined,
+    manifest: validateManifest(overridden, `${source} (target)`), data: target, text, source, providerConfig: (providerConfig ?? undefined) as Record<string, unknown> | undefined,
   }
 }
 

@@ -96,7 +96,8 @@ export async function applyUntyped(data: Record<string, unknown>, sets: SetOverr
   const {parse} = await import('yaml')
   for (const set of sets) {
     if (set.path.some(k => FORBIDDEN_KEYS.has(k))) throw new InvalidInputError(`invalid --set ${JSON.stringify(set.source)}: reserved path component`)
-    const label = set.path.length === 3 && set.path[0] === 'metadata' && set.path[1] === 'labels'
+    // metadata's fields (name, labels, …) are strings: `name=123` is the name "123".
+    const label = set.path[0] === 'metadata'
     let {value} = set
     if (!label) {
       try {

@@ -20,7 +20,7 @@ import {gitEnvironment, GitRepository} from './git.js'
 import {executePulumi, executeTofu, type ToolInputs} from './iac/execute.js'
 import {type PulumiFlags, type PulumiOp} from './iac/pulumi.js'
 import {
-  checkPlanFits, planOrigin, type PlanRecord, readPlanRecord,
+  checkPlanFits, checkPlanOut, planOrigin, type PlanRecord, readPlanRecord,
 } from './iac/saved-plan.js'
 import {checkTofuFlags, type TofuFlags, type TofuOp} from './iac/tofu.js'
 import {label, LABELS} from './labels.js'
@@ -219,11 +219,17 @@ export async function runManifest(opts: RunOptions, ui: RunUi): Promise<number> 
   return trap.received ? exitCodeForSignal(trap.received) : code
 }
 
-/**
- * The manifest checked against the protos of the module source (the Go CLI's checks), and what the
- * tools get from it. When no schema can be built (an old or broken commit, a folder outside the
- * monorepo), the run goes on with the checks it always made, said in one line, unless `--strict`.
- */
+/** Refuses a checked manifest whose name or labels differ from those the run was routed by. */
+function assertSameIdentity(manifest: Manifest, target: Record<string, unknown>): void {
+  const typed = (target.metadata ?? {}) as {name?: string; labels?: Record<string, string>}
+  const labels = (l?: Record<string, string>) => JSON.stringify(Object.entries(l ?? {}).sort(([a], [b]) => a.localeCompare(b)))
+  if ((typed.name ?? '') === manifest.metadata.name && labels(typed.labels) === labels(manifest.metadata.labels)) return
+  const what = (typed.name ?? '') === manifest.metadata.name ? 'metadata.labels' : `metadata.name (${JSON.stringify(manifest.metadata.name)} or ${JSON.stringify(typed.name ?? '')})`
+  throw new InvalidInputError(`--set changes ${what} in a way the run and the kind's schema read differently`, {
+    hint: 'Write the path as the manifest names the field (metadata.name, metadata.labels."<key>"), and the value without YAML comments or quotes.',
+  })
+}
+
 /** The tree the module is located in: the resolved commit, or the monorepo checkout of a folder. */
 function moduleTree(module: ModuleSource, origin: SchemaOrigin): TreeReader {
   return 'commit' in origin ? gitTree(origin.commit.repo, origin.commit.sha) : fsTree(module.kind === 'local-module' ? module.repo : origin.folder)
@@ -231,6 +237,11 @@ function moduleTree(module: ModuleSource, origin: SchemaOrigin): TreeReader {
 
 type CheckContext = {loaded: LoadedManifest; sets: SetOverride[]; module: ModuleSource; tool: Tool; request: PrepareRequest}
 
+/**
+ * The manifest checked against the protos of the module source (the Go CLI's checks), and what the
+ * tools get from it. When no schema can be built (an old or broken commit, a folder outside the
+ * monorepo), the run goes on with the checks it always made, said in one line, unless `--strict`.
+ */
 async function checkInputs(opts: RunOptions, {loaded, sets, module, tool, request: prepareRequest}: CheckContext, step: Step, ui: RunUi): Promise<ToolInputs> {
   let origin: SchemaOrigin
   if (module.kind === 'staging') {
@@ -249,7 +260,7 @@ async function checkInputs(opts: RunOptions, {loaded, sets, module, tool, reques
   }
 
   const request = {
-    origin, data: loaded.data, sets, validate: opts.schema.validate, cacheDir: opts.paths.cache,
+    origin, data: loaded.data, text: loaded.text, sets, validate: opts.schema.validate, cacheDir: opts.paths.cache, signal: prepareRequest.signal,
   }
   let outcome = await checkAgainstSchema(request)
   if (outcome.status === 'unavailable' && outcome.reason === 'no-api-proto' && module.kind !== 'module-dir') {
@@ -276,6 +287,9 @@ async function checkInputs(opts: RunOptions, {loaded, sets, module, tool, reques
     })
   }
 
+  // Stack, labels and routing were read from the manifest before its schema was known: the typed
+  // reading of --set must agree with them, or one stack could change another's resources.
+  if (outcome.target) assertSameIdentity(loaded.manifest, outcome.target)
   if (!opts.schema.validate) ui.warn('--no-validate: the buf.validate rules were not checked')
   step.title(`Manifest valid against the protos of ${outcome.schema}${outcome.cached ? ' (checked before)' : ''}`)
   return {manifest: loaded.manifest, target: outcome.target, variables: outcome.variables}
@@ -286,7 +300,7 @@ async function check(opts: RunOptions, manifest: Manifest, ui: RunUi): Promise<C
   const route = await routeTool(opts.target, manifest, ui)
   if (opts.module.version && opts.module.version !== LATEST) validateRef(opts.module.version, 'module version')
   const providers = await loadCredentials(providerOf(manifest), opts.credentials)
-  const moduleDir = opts.module.dir ?? (await moduleHere(opts, route.tool, ui))
+  const moduleDir = opts.module.dir ?? (await moduleHere(opts, {tool: route.tool, manifest}, ui))
   if (route.tool === 'pulumi') {
     const {fqdn, from} = stackFqdn(manifest, opts.pulumi.stack)
     if (opts.pulumi.stack && from === 'labels' && opts.pulumi.stack !== fqdn) ui.warn(`--stack ${opts.pulumi.stack} ignored: the manifest's labels name the stack ${fqdn}`)
@@ -298,6 +312,7 @@ async function check(opts: RunOptions, manifest: Manifest, ui: RunUi): Promise<C
   checkTofuFlags(manifest, opts.tofu)
   const stackId = tofuStackId(manifest)
   const out = opts.tofu.out ? path.resolve(opts.cwd, opts.tofu.out) : undefined
+  if (out) await checkPlanOut(out)
   const planFile = opts.tofu.planFile ? path.resolve(opts.cwd, opts.tofu.planFile) : undefined
   return {
     route,
@@ -317,9 +332,17 @@ async function check(opts: RunOptions, manifest: Manifest, ui: RunUi): Promise<C
  * folder of the chosen tool, and that folder is used (never modified). Said in one line;
  * `--staging`, `--local-module` or `--module-version` use staging (or the checkout) instead.
  */
-async function moduleHere(opts: RunOptions, tool: Tool, ui: RunUi): Promise<string | undefined> {
+async function moduleHere(opts: RunOptions, {tool, manifest}: {tool: Tool; manifest: Manifest}, ui: RunUi): Promise<string | undefined> {
   if (opts.module.staging || opts.module.local || opts.module.version) return undefined
   if (!(await isModuleDir(opts.cwd, tool))) return undefined
+  // Inside a monorepo checkout the folder says whose module it is: never another kind's.
+  const owner = /\/provider\/[^/]+\/([^/]+)\/v1\/iac\/(?:pulumi|tf)$/.exec(opts.cwd.replace(/\/+$/, ''))?.[1]
+  if (owner && owner !== manifest.kind.toLowerCase()) {
+    throw new InvalidInputError(`the current directory is the module of ${owner}, not of ${manifest.kind}`, {
+      hint: 'Run from another folder, or say which module to use: --staging, --module-dir <dir> or --local-module.',
+    })
+  }
+
   ui.say(`Using the ${tool === 'pulumi' ? 'Pulumi' : 'OpenTofu/Terraform'} module in the current directory (${opts.cwd}); pass --staging to use staging's instead`)
   return opts.cwd
 }

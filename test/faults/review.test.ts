@@ -16,7 +16,7 @@ import {upstreamSchemaFiles} from '../support/protos.js'
 import {
   createUpstream, makeTempDir, manifestYaml, removeTempDirs, TF_MODULE_REDIS, type Upstream,
 } from '../support/upstream.js'
-import {startGroup} from './process-group.js'
+import {signalGroup, startGroup, stopWhen} from './process-group.js'
 import {cli, copyHome, credentialFiles} from './sandbox.js'
 import {badInput, fault, tally} from './tally.js'
 
@@ -219,12 +219,12 @@ describe('faults: an outside review (manifest check, --set, saved plans, complet
       const sb = sandbox(big)
       await cli(sb, ['staging', 'pull'], {expect: 0})
       const run = startGroup(['plan', '-f', manifest('redis-demo', {container: {replicas: 1}}), '--module-version', 'v0.5.0'], {env: sb.env})
-      await run.waitFor(/Check the manifest against its schema/, 60_000)
-      // Reading the files takes a moment, compiling them many seconds: the signal is meant for the
-      // compile. (On a machine slow enough to still be reading, the run stops there and this passes.)
-      await delay(3000)
+      // Frozen (SIGSTOP) as soon as the check has started, so that SIGTERM lands during it however
+      // fast the machine reads and compiles the protos.
+      expect(await stopWhen(run, () => /\[STARTED\] Check the manifest against its schema/.test(run.output())), 'the run reached the check').to.equal(true)
       // As a CI runner cancels a job: SIGTERM to the CLI itself.
       process.kill(run.pid, 'SIGTERM')
+      signalGroup(run, 'SIGCONT')
       const r = await run.done
       expect(r.code).to.equal(143)
       expect(run.output(), 'steps started after SIGTERM').to.not.include('Prepare workspace')

@@ -35,8 +35,9 @@ export function schemasRoot(cacheDir: string): string {
   return path.join(cacheDir, 'schemas')
 }
 
-export function schemaKey(sha: string, apiVersion: string, kind: string): string {
-  return createHash('sha256').update([SCHEMA_CACHE_FORMAT, sha, apiVersion, kind].join('\0')).digest('hex').slice(0, 32)
+/** `apiProto`: where the kind's api.proto was read (a kind found by searching may live elsewhere). */
+export function schemaKey(sha: string, apiVersion: string, kind: string, apiProto = ''): string {
+  return createHash('sha256').update([SCHEMA_CACHE_FORMAT, sha, apiVersion, kind, apiProto].join('\0')).digest('hex').slice(0, 32)
 }
 
 function entryFile(cacheDir: string, key: string): string {

@@ -14,7 +14,7 @@ import {file_buf_validate_validate as fileBufValidate} from '@bufbuild/protovali
 
 import type {SchemaSource} from './source.js'
 
-import {errorMessage} from '../errors.js'
+import {errorMessage, InterruptedError} from '../errors.js'
 import {PROVIDER_ROOT} from '../modules.js'
 import {extractRawDescriptor} from './golit.js'
 import {SchemaBuildError} from './unavailable.js'
@@ -66,10 +66,15 @@ type Found = {name: string; deps: string[]; proto?: FileDescriptorProto; text?: 
  * The kind's file and its imports from `source`, dependencies first. Library files are not
  * included (see buildRegistry). Throws SchemaBuildError.
  */
-export async function readClosure(source: SchemaSource, apiProto: string, text?: () => Promise<TextCompiler>): Promise<FileDescriptorProto[]> {
+export async function readClosure(source: SchemaSource, apiProto: string, text?: () => Promise<TextCompiler>, signal?: AbortSignal): Promise<FileDescriptorProto[]> {
   const found = new Map<string, Found>()
   const pending: Array<{name: string; importedBy?: string}> = [{name: apiProto}]
+  const stopIfAborted = () => {
+    if (signal?.aborted) throw new InterruptedError(typeof signal.reason === 'string' ? signal.reason as NodeJS.Signals : 'SIGINT')
+  }
+
   while (pending.length > 0) {
+    stopIfAborted()
     const wanted = pending.splice(0).filter(p => !found.has(p.name) && !libraryFiles().has(p.name))
     const batch = [...new Map(wanted.map(p => [p.name, p])).values()]
     // What readOne reads: the generated code if there is some, else the .proto text.
@@ -88,14 +93,23 @@ export async function readClosure(source: SchemaSource, apiProto: string, text?:
   const ordered = dependencyOrder(apiProto, found)
   const compiler = ordered.some(f => !f.proto) && text ? await text() : undefined
   const out: FileDescriptorProto[] = []
+  const byName = new Map<string, FileDescriptorProto>()
   for (const f of ordered) {
+    // A signal must stop a long compile: it is handled between files.
+    stopIfAborted()
     if (f.proto) {
       out.push(f.proto)
+      byName.set(f.name, f.proto)
       continue
     }
 
+    await new Promise(setImmediate)
     try {
-      out.push(compiler!.compile(f.name, f.text!, buildRegistry(out, f.deps)))
+      // Only what this file imports (transitively): a registry of every file so far would make
+      // the compile of a kind with thousands of imports quadratic.
+      const compiled = compiler!.compile(f.name, f.text!, buildRegistry(importsOf(f.deps, byName), f.deps))
+      out.push(compiled)
+      byName.set(f.name, compiled)
     } catch (error) {
       throw new SchemaBuildError('bad-descriptor', `${PROTO_ROOT}/${f.name} in ${source.describe} does not compile: ${errorMessage(error)}`, {cause: error})
     }
@@ -106,7 +120,7 @@ export async function readClosure(source: SchemaSource, apiProto: string, text?:
 
 async function readOne(source: SchemaSource, name: string, importedBy: string | undefined, text?: () => Promise<TextCompiler>): Promise<Found> {
   const where = `${PROTO_ROOT}/${name}`
-  if (!IMPORT_NAME.test(name) || name.split('/').includes('..')) {
+  if (!IMPORT_NAME.test(name) || name.split('/').some(part => part === '..' || part === '.')) {
     throw new SchemaBuildError('bad-descriptor', `${importedBy ? `${PROTO_ROOT}/${importedBy}` : 'the kind'} imports ${JSON.stringify(name)}, which is not a plain file name`)
   }
 
@@ -158,6 +172,22 @@ function dependencyOrder(root: string, found: Map<string, Found>): Found[] {
   }
 
   visit(root, [])
+  return out
+}
+
+/** The files `deps` name and everything they import, dependencies first (library files are left to buildRegistry). */
+function importsOf(deps: string[], byName: Map<string, FileDescriptorProto>): FileDescriptorProto[] {
+  const out: FileDescriptorProto[] = []
+  const seen = new Set<string>()
+  const visit = (name: string): void => {
+    const file = byName.get(name)
+    if (!file || seen.has(name)) return
+    seen.add(name)
+    for (const dep of file.dependency) visit(dep)
+    out.push(file)
+  }
+
+  for (const dep of deps) visit(dep)
   return out
 }
 

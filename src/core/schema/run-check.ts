@@ -16,7 +16,7 @@ export async function computeCheck(req: CheckRequest): Promise<CheckOutcome> {
   try {
     const {apiVersion, kind} = req.data as {apiVersion: string; kind: string}
     const result = await loadKindSchema({
-      source, apiVersion, kind, cacheDir: req.cacheDir, kindDir: req.kindDir,
+      source, apiVersion, kind, cacheDir: req.cacheDir, kindDir: req.kindDir, signal: req.signal,
     })
     if (!result.ok) return {status: 'unavailable', reason: result.reason, message: result.message}
     const {schema} = result

@@ -43,6 +43,8 @@ export type SchemaRequest = {
   kindDir?: string
   /** compile `.proto` text where a file has no generated code (default true) */
   compileText?: boolean
+  /** the run's: a signal stops reading and compiling */
+  signal?: AbortSignal
 }
 
 /** Builds (or reads from the cache) the schema of a kind. Never throws for what the tree holds. */
@@ -52,7 +54,7 @@ export async function loadKindSchema(req: SchemaRequest): Promise<SchemaResult> 
     return {ok: false, reason: 'no-api-proto', message: `no schema for apiVersion ${JSON.stringify(req.apiVersion)} and kind ${JSON.stringify(req.kind)}: not a ProjectPlanton apiVersion and kind`}
   }
 
-  const key = req.cacheDir && req.source.commit ? schemaKey(req.source.commit, req.apiVersion, req.kind) : undefined
+  const key = req.cacheDir && req.source.commit ? schemaKey(req.source.commit, req.apiVersion, req.kind, apiProto) : undefined
   if (key) {
     const cached = await readCached(req.cacheDir!, key, req.source.describe)
     if (cached) return {ok: true, schema: cached}
@@ -60,7 +62,7 @@ export async function loadKindSchema(req: SchemaRequest): Promise<SchemaResult> 
 
   try {
     const text = req.compileText === false ? undefined : textCompiler
-    const files = await readClosure(req.source, apiProto, text)
+    const files = await readClosure(req.source, apiProto, text, req.signal)
     const registry = buildRegistry(files)
     const kindFile = files.at(-1)!
     const typeName = kindFile.package ? `${kindFile.package}.${req.kind}` : req.kind

@@ -154,7 +154,12 @@ export function convertSetValue(field: DescField & {fieldKind: 'enum' | 'scalar'
     const names = field.enum.values.map(v => v.name)
     const exact = field.enum.values.find(v => v.name === text) ?? field.enum.values.find(v => v.name.toLowerCase() === text.toLowerCase())
     if (exact) return {value: exact.number}
-    if (/^-?\d+$/.test(text)) return {value: Number(text)}
+    // An enum's number is an int32 (proto3 keeps numbers it does not name).
+    if (/^-?\d+$/.test(text)) {
+      const n = Number(text)
+      return n >= -2_147_483_648 && n <= 2_147_483_647 ? {value: n} : {error: `${text} is out of range for ${field.enum.name} (an int32)`}
+    }
+
     const near = closest(text, names, 2)
     return {error: `${JSON.stringify(text)} is not a value of ${field.enum.name}${near.length > 0 ? `; did you mean ${near.join(' or ')}?` : ''} (values: ${names.join(', ')})`}
   }

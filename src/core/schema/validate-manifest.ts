@@ -46,7 +46,7 @@ export class SchemaUnavailableError extends PlantonError {}
 
 export async function validateManifestFile(req: ValidateRequest): Promise<ValidateOutcome> {
   const sets = readSetFlags(req.sets ?? [])
-  const {manifest, data, source} = await loadManifest(req.file, sets, {signal: req.signal, stdin: req.stdin})
+  const {manifest, data, text, source} = await loadManifest(req.file, sets, {signal: req.signal, stdin: req.stdin})
   let origin: SchemaOrigin
   let ref: string | undefined
   let sha: string | undefined
@@ -66,7 +66,7 @@ export async function validateManifestFile(req: ValidateRequest): Promise<Valida
   }
 
   const outcome = await checkAgainstSchema({
-    origin, data, sets, validate: req.validate !== false, cacheDir: req.paths.cache,
+    origin, data, text, sets, validate: req.validate !== false, cacheDir: req.paths.cache, signal: req.signal,
   })
   if (outcome.status === 'unavailable') {
     throw new SchemaUnavailableError(`cannot validate ${manifest.kind}: ${outcome.message}`, {
