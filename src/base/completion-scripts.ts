@@ -45,6 +45,12 @@ ${fn}() {
     pre="\${cur%"\${cur##*[$breaks]}"}"
     COMPREPLY=("\${COMPREPLY[@]#"$pre"}")
   fi
+  # bash inserts a candidate as it is: one holding $( ), quotes or spaces (a hostile tag name) would
+  # run or split on Enter, so such a candidate goes in quoted.
+  local i
+  for i in "\${!COMPREPLY[@]}"; do
+    [[ \${COMPREPLY[i]} == *[!A-Za-z0-9_./:=@%+,-]* ]] && printf -v "COMPREPLY[$i]" '%q' "\${COMPREPLY[i]}"
+  done
 
   local IFS=$'\\n' paths=""
   case " $directives " in
