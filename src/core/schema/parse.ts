@@ -19,8 +19,9 @@ import {childPath, type Problem} from './problems.js'
 export type ParseResult = {message?: Message; problems: Problem[]}
 
 export function parseManifestData(schema: KindSchema, data: unknown): ParseResult {
-  const problems: Problem[] = []
-  checkMessage(schema, schema.message, data, '', problems)
+  const walk = new StrictWalk(schema)
+  walk.message(schema.message, data, '')
+  const {problems} = walk
   if (problems.length > 0) return {problems}
   try {
     return {message: fromJson(schema.message, data as JsonValue, {registry: schema.registry}), problems}
@@ -55,115 +56,153 @@ function isMapping(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
 }
 
-function checkMessage(schema: KindSchema, desc: DescMessage, value: unknown, path: string, problems: Problem[]): void {
-  if (desc.typeName.startsWith('google.protobuf.')) {
-    checkWellKnown(schema, desc, value, path, problems)
-    return
-  }
+/** One walk over a manifest's data: the schema it is read against and every problem found so far. */
+class StrictWalk {
+  readonly problems: Problem[] = []
 
-  if (!isMapping(value)) {
-    problems.push({path, message: `expected a mapping (${desc.name}), got ${describe(value)}`, kind: 'parse'})
-    return
-  }
+  constructor(private readonly schema: KindSchema) {}
 
-  const seen = new Map<DescField, string>()
-  const oneofs = new Map<string, string>()
-  for (const [key, child] of Object.entries(value)) {
-    const at = childPath(path, key)
-    const field = fieldByKey(desc, key)
-    if (!field) {
-      const hint = suggestField(desc, key)
-      problems.push({path: at, message: `unknown field${hint ? `; did you mean ${hint}?` : ''} (${desc.name} has: ${desc.fields.map(f => f.jsonName).join(', ')})`, kind: 'parse'})
-      continue
+  message(desc: DescMessage, value: unknown, path: string): void {
+    if (desc.typeName.startsWith('google.protobuf.')) {
+      this.wellKnown(desc, value, path)
+      return
     }
 
-    const other = seen.get(field)
-    if (other !== undefined) {
-      problems.push({path: at, message: `set twice, also as ${other}`, kind: 'parse'})
-      continue
+    if (!isMapping(value)) {
+      this.fail(path, `expected a mapping (${desc.name}), got ${describe(value)}`)
+      return
     }
 
-    seen.set(field, key)
-    // null means "not set" in protobuf JSON (google.protobuf.Value aside, where it is a value).
-    if (child === null && field.message?.typeName !== 'google.protobuf.Value') continue
-    if (field.oneof) {
-      const first = oneofs.get(field.oneof.name)
-      if (first !== undefined) {
-        problems.push({path: at, message: `${first} is already set, and only one field of oneof ${field.oneof.name} (${field.oneof.fields.map(f => f.jsonName).join(', ')}) may be`, kind: 'parse'})
+    const seen = new Map<DescField, string>()
+    const oneofs = new Map<string, string>()
+    for (const [key, child] of Object.entries(value)) {
+      const at = childPath(path, key)
+      const field = fieldByKey(desc, key)
+      if (!field) {
+        const hint = suggestField(desc, key)
+        this.fail(at, `unknown field${hint ? `; did you mean ${hint}?` : ''} (${desc.name} has: ${desc.fields.map(f => f.jsonName).join(', ')})`)
         continue
       }
 
-      oneofs.set(field.oneof.name, key)
+      const other = seen.get(field)
+      if (other !== undefined) {
+        this.fail(at, `set twice, also as ${other}`)
+        continue
+      }
+
+      seen.set(field, key)
+      // null means "not set" in protobuf JSON (google.protobuf.Value aside, where it is a value).
+      if (child === null && field.message?.typeName !== 'google.protobuf.Value') continue
+      if (field.oneof) {
+        const first = oneofs.get(field.oneof.name)
+        if (first !== undefined) {
+          const members = field.oneof.fields.map(f => f.jsonName).join(', ')
+          this.fail(at, `${first} is already set, and only one field of oneof ${field.oneof.name} (${members}) may be`)
+          continue
+        }
+
+        oneofs.set(field.oneof.name, key)
+      }
+
+      this.field(field, child, at)
+    }
+  }
+
+  private field(field: DescField, value: unknown, path: string): void {
+    switch (field.fieldKind) {
+    case 'enum': {
+      this.enum(field.enum, value, path)
+      break
     }
 
-    checkField(schema, field, child, at, problems)
-  }
-}
+    case 'list': {
+      if (!Array.isArray(value)) {
+        this.fail(path, `expected a list, got ${describe(value)}`)
+        return
+      }
 
-function checkField(schema: KindSchema, field: DescField, value: unknown, path: string, problems: Problem[]): void {
-  switch (field.fieldKind) {
-  case 'enum': {
-    checkEnum(field.enum, value, path, problems)
-    break
+      for (const [i, item] of value.entries()) {
+        const at = `${path}[${i}]`
+        if (item === null && field.listKind !== 'message') this.fail(at, 'a list item cannot be null')
+        else if (field.listKind === 'message') this.message(field.message, item, at)
+        else if (field.listKind === 'enum') this.enum(field.enum, item, at)
+        else this.scalar(field.scalar, item, at)
+      }
+
+      break
+    }
+
+    case 'map': {
+      if (!isMapping(value)) {
+        this.fail(path, `expected a mapping, got ${describe(value)}`)
+        return
+      }
+
+      for (const [key, item] of Object.entries(value)) {
+        const at = childPath(path, key, true)
+        this.mapKey(field.mapKey, key, at)
+        if (field.mapKind === 'message') this.message(field.message, item, at)
+        else if (field.mapKind === 'enum') this.enum(field.enum, item, at)
+        else this.scalar(field.scalar, item, at)
+      }
+
+      break
+    }
+
+    case 'message': {
+      this.message(field.message, value, path)
+      break
+    }
+
+    case 'scalar': {
+      this.scalar(field.scalar, value, path)
+      break
+    }
+    }
   }
 
-  case 'list': {
-    if (!Array.isArray(value)) {
-      problems.push({path, message: `expected a list, got ${describe(value)}`, kind: 'parse'})
+  private enum(desc: DescEnum, value: unknown, path: string): void {
+    const names = desc.values.map(v => v.name)
+    if (typeof value === 'string') {
+      if (names.includes(value)) return
+      const near = closest(value, names, 1)[0]
+      this.fail(path, `${JSON.stringify(value)} is not a value of ${desc.name}${near ? `; did you mean ${near}?` : ''} (values: ${names.join(', ')})`)
       return
     }
 
-    for (const [i, item] of value.entries()) {
-      const at = `${path}[${i}]`
-      if (item === null && field.listKind !== 'message') problems.push({path: at, message: 'a list item cannot be null', kind: 'parse'})
-      else if (field.listKind === 'message') checkMessage(schema, field.message, item, at, problems)
-      else if (field.listKind === 'enum') checkEnum(field.enum, item, at, problems)
-      else checkScalar(field.scalar, item, at, problems)
-    }
-
-    break
+    if (typeof value === 'number' && Number.isInteger(value) && value >= -((2 ** 31)) && value < (2 ** 31)) return
+    if (value === null && desc.typeName === 'google.protobuf.NullValue') return
+    this.fail(path, `expected one of ${names.join(', ')}, got ${describe(value)}`)
   }
 
-  case 'map': {
-    if (!isMapping(value)) {
-      problems.push({path, message: `expected a mapping, got ${describe(value)}`, kind: 'parse'})
+  private scalar(type: ScalarType, value: unknown, path: string): void {
+    const expected = scalarMismatch(type, value)
+    if (expected !== undefined) this.fail(path, `expected ${expected}, got ${describe(value)}`)
+  }
+
+  private mapKey(type: ScalarType, key: string, path: string): void {
+    if (type === ScalarType.STRING) return
+    if (type === ScalarType.BOOL) {
+      if (key !== 'true' && key !== 'false') this.fail(path, 'a key of this map must be true or false')
       return
     }
 
-    for (const [key, item] of Object.entries(value)) {
-      const at = childPath(path, key, true)
-      checkMapKey(field.mapKey, key, at, problems)
-      if (field.mapKind === 'message') checkMessage(schema, field.message, item, at, problems)
-      else if (field.mapKind === 'enum') checkEnum(field.enum, item, at, problems)
-      else checkScalar(field.scalar, item, at, problems)
+    this.scalar(type, key, path)
+  }
+
+  /** Well-known types have JSON forms of their own (a wrapper is its value, a Duration "3s"): the library decides. */
+  private wellKnown(desc: DescMessage, value: unknown, path: string): void {
+    try {
+      fromJson(desc, value as JsonValue, {registry: this.schema.registry})
+    } catch (error) {
+      const message = errorMessage(error).replace(/^cannot decode (message|field) [\w.]+ from JSON: /, '')
+      this.fail(path, `not a valid ${desc.name}: ${message}`)
     }
-
-    break
   }
 
-  case 'message': {
-    checkMessage(schema, field.message, value, path, problems)
-    break
+  private fail(path: string, message: string): void {
+    this.problems.push({path, message, kind: 'parse'})
   }
-
-  case 'scalar': {
-    checkScalar(field.scalar, value, path, problems)
-    break
-  }
-  }
-}
-
-function checkEnum(desc: DescEnum, value: unknown, path: string, problems: Problem[]): void {
-  if (typeof value === 'string') {
-    if (desc.values.some(v => v.name === value)) return
-    const near = closest(value, desc.values.map(v => v.name), 1)[0]
-    problems.push({path, message: `${JSON.stringify(value)} is not a value of ${desc.name}${near ? `; did you mean ${near}?` : ''} (values: ${desc.values.map(v => v.name).join(', ')})`, kind: 'parse'})
-    return
-  }
-
-  if (typeof value === 'number' && Number.isInteger(value) && value >= -((2 ** 31)) && value < (2 ** 31)) return
-  if (value === null && desc.typeName === 'google.protobuf.NullValue') return
-  problems.push({path, message: `expected one of ${desc.values.map(v => v.name).join(', ')}, got ${describe(value)}`, kind: 'parse'})
 }
 
 const INT_RANGES: Partial<Record<ScalarType, [bigint, bigint]>> = {
@@ -181,62 +220,48 @@ const INT_RANGES: Partial<Record<ScalarType, [bigint, bigint]>> = {
 
 const BASE64 = /^(?:[A-Za-z\d+/_-]{4})*(?:[A-Za-z\d+/_-]{2}(?:==)?|[A-Za-z\d+/_-]{3}=?)?$/
 
-function checkScalar(type: ScalarType, value: unknown, path: string, problems: Problem[]): void {
-  const fail = (expected: string) => problems.push({path, message: `expected ${expected}, got ${describe(value)}`, kind: 'parse'})
+/** What a scalar of `type` should have been ("a number"), or undefined when `value` is one. */
+function scalarMismatch(type: ScalarType, value: unknown): string | undefined {
   switch (type) {
   case ScalarType.BOOL: {
-    if (typeof value !== 'boolean') fail('true or false')
-    return
+    return typeof value === 'boolean' ? undefined : 'true or false'
   }
 
   case ScalarType.BYTES: {
-    if (typeof value !== 'string' || !BASE64.test(value)) fail('base64-encoded bytes')
-    return
+    return typeof value === 'string' && BASE64.test(value) ? undefined : 'base64-encoded bytes'
   }
 
   case ScalarType.DOUBLE:
   case ScalarType.FLOAT: {
-    const ok = typeof value === 'number' || (typeof value === 'string' && (['-Infinity', 'Infinity', 'NaN'].includes(value) || (value.trim() !== '' && Number.isFinite(Number(value)))))
-    if (!ok) fail('a number')
-    else if (type === ScalarType.FLOAT && Number.isFinite(Number(value)) && Math.abs(Number(value)) > 3.402_823_466_385_288_6e38) fail('a number in the range of a 32-bit float')
-    return
+    return floatMismatch(type, value)
   }
 
   case ScalarType.STRING: {
-    if (typeof value !== 'string') fail('a string (quote it in YAML)')
-    return
+    return typeof value === 'string' ? undefined : 'a string (quote it in YAML)'
   }
 
   default: {
-    const range = INT_RANGES[type]!
-    const bits = [ScalarType.FIXED32, ScalarType.INT32, ScalarType.SFIXED32, ScalarType.SINT32, ScalarType.UINT32].includes(type) ? 32 : 64
-    const unsigned = range[0] === 0n
-    const what = `${unsigned ? 'a non-negative' : 'an'} integer (${bits}-bit)`
-    let n: bigint | undefined
-    if (typeof value === 'number' && Number.isInteger(value)) n = BigInt(value)
-    else if (typeof value === 'string' && /^-?\d+$/.test(value.trim())) n = BigInt(value.trim())
-    if (n === undefined) fail(what)
-    else if (n < range[0] || n > range[1]) fail(`${what} between ${range[0]} and ${range[1]}`)
+    return integerMismatch(type, value)
   }
   }
 }
 
-function checkMapKey(type: ScalarType, key: string, path: string, problems: Problem[]): void {
-  if (type === ScalarType.STRING) return
-  if (type === ScalarType.BOOL) {
-    if (key !== 'true' && key !== 'false') problems.push({path, message: 'a key of this map must be true or false', kind: 'parse'})
-    return
-  }
-
-  checkScalar(type, key, path, problems)
+function floatMismatch(type: ScalarType.DOUBLE | ScalarType.FLOAT, value: unknown): string | undefined {
+  const ok = typeof value === 'number' || (typeof value === 'string' && (['-Infinity', 'Infinity', 'NaN'].includes(value) || (value.trim() !== '' && Number.isFinite(Number(value)))))
+  if (!ok) return 'a number'
+  if (type === ScalarType.FLOAT && Number.isFinite(Number(value)) && Math.abs(Number(value)) > 3.402_823_466_385_288_6e38) return 'a number in the range of a 32-bit float'
+  return undefined
 }
 
-/** Well-known types have JSON forms of their own (a wrapper is its value, a Duration "3s"): the library decides. */
-function checkWellKnown(schema: KindSchema, desc: DescMessage, value: unknown, path: string, problems: Problem[]): void {
-  try {
-    fromJson(desc, value as JsonValue, {registry: schema.registry})
-  } catch (error) {
-    const message = errorMessage(error).replace(/^cannot decode (message|field) [\w.]+ from JSON: /, '')
-    problems.push({path, message: `not a valid ${desc.name}: ${message}`, kind: 'parse'})
-  }
+function integerMismatch(type: ScalarType, value: unknown): string | undefined {
+  const range = INT_RANGES[type]!
+  const bits = [ScalarType.FIXED32, ScalarType.INT32, ScalarType.SFIXED32, ScalarType.SINT32, ScalarType.UINT32].includes(type) ? 32 : 64
+  const unsigned = range[0] === 0n
+  const what = `${unsigned ? 'a non-negative' : 'an'} integer (${bits}-bit)`
+  let n: bigint | undefined
+  if (typeof value === 'number' && Number.isInteger(value)) n = BigInt(value)
+  else if (typeof value === 'string' && /^-?\d+$/.test(value.trim())) n = BigInt(value.trim())
+  if (n === undefined) return what
+  if (n < range[0] || n > range[1]) return `${what} between ${range[0]} and ${range[1]}`
+  return undefined
 }
