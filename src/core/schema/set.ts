@@ -40,73 +40,124 @@ export function applySets(schema: KindSchema, message: Message, sets: SetOverrid
 }
 
 function applyOne(root: ReflectMessage, set: SetOverride): Problem | undefined {
-  let msg = root
-  let at = ''
-  const fail = (message: string): Problem => ({path: at, message: `--set ${set.source}: ${message}`, kind: 'set'})
-  for (let i = 0; i < set.path.length; i++) {
-    const segment = set.path[i]
-    const last = i === set.path.length - 1
-    const field = fieldByKey(msg.desc, segment) ?? fieldByKey(msg.desc, snake(segment))
-    at = childPath(at, segment)
-    if (!field) return fail(unknownField(msg.desc, segment))
+  const walk = new SetWalk(root, set)
+  const error = walk.run()
+  return error === undefined ? undefined : {path: walk.at, message: `--set ${set.source}: ${error}`, kind: 'set'}
+}
+
+/** What one field of the path led to: the message the path goes on into, or its end (with what is wrong, if anything). */
+type Step = {error: string | undefined} | {into: ReflectMessage}
+
+/** One --set, followed segment by segment from the root message to the field it sets. */
+class SetWalk {
+  /** The path followed so far, for the problem's location. */
+  at = ''
+  private i = 0
+  private msg: ReflectMessage
+
+  constructor(root: ReflectMessage, private readonly set: SetOverride) {
+    this.msg = root
+  }
+
+  /** Sets the field the path names; what is wrong with the path or the value, if anything. */
+  run(): string | undefined {
+    const {path} = this.set
+    for (; this.i < path.length; this.i++) {
+      const segment = path[this.i]
+      const field = fieldByKey(this.msg.desc, segment) ?? fieldByKey(this.msg.desc, snake(segment))
+      this.at = childPath(this.at, segment)
+      if (!field) return unknownField(this.msg.desc, segment)
+      const step = this.step(field)
+      if ('error' in step) return step.error
+      this.msg = step.into
+    }
+
+    return undefined
+  }
+
+  private step(field: DescField): Step {
     switch (field.fieldKind) {
     case 'enum':
     case 'scalar': {
-      if (!last) return fail(`${field.name} is a ${typeName(field)}, it has no field ${set.path[i + 1]}`)
-      const value = convertSetValue(field, set.value)
-      if (value.error) return fail(value.error)
-      msg.set(field, value.value)
-      return undefined
+      if (!this.last()) return {error: `${field.name} is a ${typeName(field)}, it has no field ${this.set.path[this.i + 1]}`}
+      return this.assign(value => this.msg.set(field, value), field)
     }
 
     case 'list': {
-      return fail(`${field.name} is a list; lists cannot be set with --set, edit the manifest`)
+      return {error: `${field.name} is a list; lists cannot be set with --set, edit the manifest`}
     }
 
     case 'map': {
-      if (last) return fail(`${field.name} is a map; set one entry: ${set.path.join('.')}.<key>=value (a key holding dots in double quotes)`)
-      const key = set.path[++i]
-      at = childPath(at, key, true)
-      const map = msg.get(field) as ReflectMap
-      const mapKey = convertSetValue({fieldKind: 'scalar', scalar: field.mapKey} as DescField & {fieldKind: 'scalar'}, key)
-      if (mapKey.error) return fail(`map key: ${mapKey.error}`)
-      const lastKey = i === set.path.length - 1
-      if (field.mapKind === 'message') {
-        if (lastKey) return fail(`the entries of ${field.name} are messages (${field.message.name}); set their fields`)
-        const existing = map.get(mapKey.value) as ReflectMessage | undefined
-        const entry = existing ?? reflect(field.message, create(field.message))
-        if (!existing) map.set(mapKey.value, entry)
-        msg = entry
-        continue
-      }
-
-      if (!lastKey) return fail(`the entries of ${field.name} are ${field.mapKind === 'enum' ? field.enum.name : ScalarType[field.scalar].toLowerCase()} values, they have no fields`)
-      const value = convertSetValue(field.mapKind === 'enum' ? {fieldKind: 'enum', enum: field.enum} as DescField & {fieldKind: 'enum'} : {fieldKind: 'scalar', scalar: field.scalar} as DescField & {fieldKind: 'scalar'}, set.value)
-      if (value.error) return fail(value.error)
-      map.set(mapKey.value, value.value)
-      return undefined
+      return this.mapEntry(field)
     }
 
     case 'message': {
-      const wrapped = WRAPPERS[field.message.typeName]
-      if (last) {
-        if (wrapped === undefined) return fail(`${field.name} is a message (${field.message.name}); set one of its fields: ${field.message.fields.map(f => `${set.path.join('.')}.${f.jsonName}`).join(', ')}`)
-        const value = convertSetValue({fieldKind: 'scalar', scalar: wrapped} as DescField & {fieldKind: 'scalar'}, set.value)
-        if (value.error) return fail(value.error)
-        const wrapper = reflect(field.message, create(field.message))
-        wrapper.set(field.message.fields[0], value.value)
-        msg.set(field, wrapper)
-        return undefined
-      }
-
-      if (!msg.isSet(field)) msg.set(field, reflect(field.message, create(field.message)))
-      const child = msg.get(field)
-      msg = isMessage(child) ? reflect(field.message, child) : child as ReflectMessage
+      return this.message(field)
     }
     }
   }
 
-  return undefined
+  /** A map field: the next segment is the entry's key. */
+  private mapEntry(field: DescField & {fieldKind: 'map'}): Step {
+    const {path} = this.set
+    if (this.last()) return {error: `${field.name} is a map; set one entry: ${path.join('.')}.<key>=value (a key holding dots in double quotes)`}
+    const key = path[++this.i]
+    this.at = childPath(this.at, key, true)
+    const map = this.msg.get(field) as ReflectMap
+    const mapKey = convertSetValue(scalarField(field.mapKey), key)
+    if (mapKey.error) return {error: `map key: ${mapKey.error}`}
+    if (field.mapKind === 'message') {
+      if (this.last()) return {error: `the entries of ${field.name} are messages (${field.message.name}); set their fields`}
+      const existing = map.get(mapKey.value) as ReflectMessage | undefined
+      const entry = existing ?? reflect(field.message, create(field.message))
+      if (!existing) map.set(mapKey.value, entry)
+      return {into: entry}
+    }
+
+    const valueField = field.mapKind === 'enum'
+      ? {fieldKind: 'enum', enum: field.enum} as DescField & {fieldKind: 'enum'}
+      : scalarField(field.scalar)
+    if (!this.last()) return {error: `the entries of ${field.name} are ${typeName(valueField)} values, they have no fields`}
+    return this.assign(value => map.set(mapKey.value, value), valueField)
+  }
+
+  /** A message field: followed into, or, at the end of the path, set when it is a well-known wrapper. */
+  private message(field: DescField & {fieldKind: 'message'}): Step {
+    if (!this.last()) {
+      if (!this.msg.isSet(field)) this.msg.set(field, reflect(field.message, create(field.message)))
+      const child = this.msg.get(field)
+      return {into: isMessage(child) ? reflect(field.message, child) : child as ReflectMessage}
+    }
+
+    const wrapped = WRAPPERS[field.message.typeName]
+    if (wrapped === undefined) {
+      const fields = field.message.fields.map(f => `${this.set.path.join('.')}.${f.jsonName}`).join(', ')
+      return {error: `${field.name} is a message (${field.message.name}); set one of its fields: ${fields}`}
+    }
+
+    return this.assign(value => {
+      const wrapper = reflect(field.message, create(field.message))
+      wrapper.set(field.message.fields[0], value)
+      this.msg.set(field, wrapper)
+    }, scalarField(wrapped))
+  }
+
+  /** Converts the --set value to `type`'s type and hands it to `put`. */
+  private assign(put: (value: unknown) => void, type: DescField & {fieldKind: 'enum' | 'scalar'}): Step {
+    const value = convertSetValue(type, this.set.value)
+    if (value.error) return {error: value.error}
+    put(value.value)
+    return {error: undefined}
+  }
+
+  private last(): boolean {
+    return this.i === this.set.path.length - 1
+  }
+}
+
+/** A stand-in field of scalar `type`, to convert a map key, a map value or a wrapper's value like a field. */
+function scalarField(type: ScalarType): DescField & {fieldKind: 'scalar'} {
+  return {fieldKind: 'scalar', scalar: type} as DescField & {fieldKind: 'scalar'}
 }
 
 const WRAPPERS: Record<string, ScalarType> = {
