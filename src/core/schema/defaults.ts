@@ -32,10 +32,9 @@ export function applyDefaults(schema: KindSchema, message: Message): Problem[] {
   const option = schema.registry.getExtension(DEFAULT_OPTION)
   // A commit whose protos declare no default option has no defaults to apply.
   if (!option) return []
-  const problems: Problem[] = []
-  const withDefaults = new Map<string, boolean>()
-  walk(reflect(schema.message, message), '', option, withDefaults, problems, new Set([schema.message.typeName]))
-  return problems
+  const walk = new DefaultsWalk(option)
+  walk.message(reflect(schema.message, message), '', new Set([schema.message.typeName]))
+  return walk.problems
 }
 
 function defaultOf(field: DescField, option: DescExtension): string | undefined {
@@ -45,33 +44,46 @@ function defaultOf(field: DescField, option: DescExtension): string | undefined 
   return typeof value === 'string' ? value : undefined
 }
 
-function walk(msg: ReflectMessage, path: string, option: DescExtension, memo: Map<string, boolean>, problems: Problem[], creating: Set<string>): void {
-  for (const field of msg.fields) {
-    if (field.fieldKind === 'list' || field.fieldKind === 'map') continue
-    const at = path ? `${path}.${field.name}` : field.name
-    const set = msg.isSet(field)
-    // A oneof member that is not the chosen one is left alone (see the module comment).
-    if (!set && field.oneof) continue
-    if (field.fieldKind === 'message') {
-      if (set) {
-        walk(msg.get(field) as ReflectMessage, at, option, memo, problems, creating)
-      } else if (!creating.has(field.message.typeName) && hasDefaults(field.message, option, memo)) {
-        const child = create(field.message)
-        const childRef = reflect(field.message, child)
-        walk(childRef, at, option, memo, problems, new Set([field.message.typeName, ...creating]))
-        msg.set(field, childRef)
+/** One pass over a manifest's message, setting the defaults it lacks. */
+class DefaultsWalk {
+  readonly problems: Problem[] = []
+  /** message type name → whether it, or a type below it, has a default */
+  private readonly withDefaults = new Map<string, boolean>()
+
+  constructor(private readonly option: DescExtension) {}
+
+  /** `creating`: the message types being created on the way here, none of which is created again below itself. */
+  message(msg: ReflectMessage, path: string, creating: Set<string>): void {
+    for (const field of msg.fields) {
+      if (field.fieldKind === 'list' || field.fieldKind === 'map') continue
+      const at = path ? `${path}.${field.name}` : field.name
+      const set = msg.isSet(field)
+      // A oneof member that is not the chosen one is left alone (see the module comment).
+      if (!set && field.oneof) continue
+      if (field.fieldKind === 'message') {
+        if (set) {
+          this.message(msg.get(field) as ReflectMessage, at, creating)
+        } else if (!creating.has(field.message.typeName) && hasDefaults(field.message, this.option, this.withDefaults)) {
+          const child = create(field.message)
+          const childRef = reflect(field.message, child)
+          this.message(childRef, at, new Set([field.message.typeName, ...creating]))
+          msg.set(field, childRef)
+        }
+
+        continue
       }
 
-      continue
+      if (!set) this.scalar(msg, field, at)
     }
+  }
 
-    if (set) continue
-    const text = defaultOf(field, option)
-    if (!text) continue
+  private scalar(msg: ReflectMessage, field: DescField & {fieldKind: 'enum' | 'scalar'}, at: string): void {
+    const text = defaultOf(field, this.option)
+    if (!text) return
     try {
       msg.set(field, convert(text, field))
     } catch (error) {
-      problems.push({path: at, message: `the default ${JSON.stringify(text)} declared in the protos does not fit: ${(error as Error).message}`, kind: 'default'})
+      this.problems.push({path: at, message: `the default ${JSON.stringify(text)} declared in the protos does not fit: ${(error as Error).message}`, kind: 'default'})
     }
   }
 }
