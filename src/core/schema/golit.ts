@@ -95,15 +95,7 @@ class Reader {
 
   private stringLiteral(): Uint8Array {
     const open = this.src[this.pos]
-    if (open === BACKTICK) {
-      const end = this.src.indexOf(BACKTICK, this.pos + 1)
-      if (end === -1) throw new GoLiteralError('unterminated raw string', this.pos)
-      // Go drops carriage returns from raw string literals.
-      const body = this.src.subarray(this.pos + 1, end).filter(b => b !== 0x0D)
-      this.pos = end + 1
-      return body
-    }
-
+    if (open === BACKTICK) return this.rawString()
     if (open !== QUOTE) throw new GoLiteralError('expected a string literal', this.pos)
     const out: number[] = []
     let i = this.pos + 1
@@ -111,38 +103,57 @@ class Reader {
       const c = this.src[i]
       if (c === undefined || c === 0x0A) throw new GoLiteralError('unterminated string literal', this.pos)
       if (c === QUOTE) break
-      if (c !== BACKSLASH) {
+      if (c === BACKSLASH) {
+        i = this.escape(i, out)
+      } else {
         out.push(c)
         i++
-        continue
-      }
-
-      const e = String.fromCodePoint(this.src[i + 1])
-      const simple = SIMPLE_ESCAPES[e]
-      if (simple !== undefined) {
-        out.push(simple)
-        i += 2
-      } else if (e === 'x') {
-        out.push(this.hex(i + 2, 2))
-        i += 4
-      } else if (e === 'u' || e === 'U') {
-        const digits = e === 'u' ? 4 : 8
-        const cp = this.hex(i + 2, digits)
-        if (cp > 0x10_FF_FF || (cp >= 0xD8_00 && cp <= 0xDF_FF)) throw new GoLiteralError(`invalid Unicode code point \\${e}${cp.toString(16)}`, i)
-        out.push(...Buffer.from(String.fromCodePoint(cp), 'utf8'))
-        i += 2 + digits
-      } else if (e >= '0' && e <= '7') {
-        const text = this.src.toString('latin1', i + 1, i + 4)
-        if (!/^[0-7]{3}$/.test(text) || Number.parseInt(text, 8) > 255) throw new GoLiteralError(`invalid octal escape \\${text}`, i)
-        out.push(Number.parseInt(text, 8))
-        i += 4
-      } else {
-        throw new GoLiteralError(`unknown escape \\${e}`, i)
       }
     }
 
     this.pos = i + 1
     return Uint8Array.from(out)
+  }
+
+  private rawString(): Uint8Array {
+    const end = this.src.indexOf(BACKTICK, this.pos + 1)
+    if (end === -1) throw new GoLiteralError('unterminated raw string', this.pos)
+    // Go drops carriage returns from raw string literals.
+    const body = this.src.subarray(this.pos + 1, end).filter(b => b !== 0x0D)
+    this.pos = end + 1
+    return body
+  }
+
+  /** Decodes the escape sequence at `i` (its backslash) into `out`; returns where the literal goes on. */
+  private escape(i: number, out: number[]): number {
+    const e = String.fromCodePoint(this.src[i + 1])
+    const simple = SIMPLE_ESCAPES[e]
+    if (simple !== undefined) {
+      out.push(simple)
+      return i + 2
+    }
+
+    if (e === 'x') {
+      out.push(this.hex(i + 2, 2))
+      return i + 4
+    }
+
+    if (e === 'u' || e === 'U') {
+      const digits = e === 'u' ? 4 : 8
+      const cp = this.hex(i + 2, digits)
+      if (cp > 0x10_FF_FF || (cp >= 0xD8_00 && cp <= 0xDF_FF)) throw new GoLiteralError(`invalid Unicode code point \\${e}${cp.toString(16)}`, i)
+      out.push(...Buffer.from(String.fromCodePoint(cp), 'utf8'))
+      return i + 2 + digits
+    }
+
+    if (e >= '0' && e <= '7') {
+      const text = this.src.toString('latin1', i + 1, i + 4)
+      if (!/^[0-7]{3}$/.test(text) || Number.parseInt(text, 8) > 255) throw new GoLiteralError(`invalid octal escape \\${text}`, i)
+      out.push(Number.parseInt(text, 8))
+      return i + 4
+    }
+
+    throw new GoLiteralError(`unknown escape \\${e}`, i)
   }
 
   private hex(at: number, digits: number): number {
