@@ -7,7 +7,8 @@
  * needed for a manifest's schema is left out: services, comments (source info), proto2 groups.
  */
 import {
-  create, createFileRegistry, type DescEnum, type DescExtension, type DescMessage, type FileRegistry, fromJson, getExtension, hasExtension, type JsonValue, mergeFromJson, type Message, type MessageShape, ScalarType, setExtension,
+  create, createFileRegistry, type DescEnum, type DescExtension, type DescMessage, type FileRegistry, fromJson, getExtension,
+  hasExtension, type JsonValue, mergeFromJson, type Message, type MessageShape, ScalarType, setExtension,
 } from '@bufbuild/protobuf'
 import {
   type DescriptorProto, DescriptorProtoSchema, type EnumDescriptorProto, EnumDescriptorProtoSchema, EnumOptionsSchema,
@@ -270,44 +271,49 @@ class FileCompiler {
 
     for (const k of skip) delete builtIn[k]
     const options = Object.keys(builtIn).length > 0 ? fromJson(schema, builtIn, {registry: this.registry}) : create(schema)
-    for (const [rawName, value] of custom) this.deferred.push(registry => this.setCustom(registry, options, schema.typeName, rawName, value, scope))
+    const target: OptionTarget = {options, extendee: schema.typeName, scope}
+    for (const [rawName, value] of custom) this.deferred.push(registry => setCustom(registry, target, rawName, value))
     return Object.keys(builtIn).length > 0 || custom.length > 0 ? options : undefined
   }
+}
 
-  private setCustom(registry: FileRegistry, options: Message, extendee: string, rawName: string, value: unknown, scope: string): void {
-    // `(a.b.c)` or `(a.b.c).sub.path`; protobufjs has already nested sub-paths into objects.
-    const m = /^\(([^)]+)\)(?:\.(.+))?$/.exec(rawName)
-    if (!m) throw new Error(`unreadable option name ${rawName}`)
-    const ext = extensionNamed(registry, m[1], scope, extendee)
-    let json = value
-    if (m[2]) for (const key of m[2].split('.').reverse()) json = {[key]: json}
-    if (ext.fieldKind === 'message') {
-      const current = hasExtension(options, ext) ? getExtension(options, ext) as Message : create(ext.message)
-      mergeFromJson(ext.message, current, listsAsArrays(ext.message, json) as JsonValue, {registry})
-      setExtension(options, ext, current as never)
-      return
-    }
+/** Where a custom option goes: the options message of one element, and the scope its name is resolved in. */
+type OptionTarget = {options: Message; extendee: string; scope: string}
 
-    if (ext.fieldKind === 'list') {
-      const items = Array.isArray(json) ? json : [json]
-      const current = hasExtension(options, ext) ? [...getExtension(options, ext) as unknown[]] : []
-      for (const item of items) {
-        if (ext.listKind === 'message') current.push(fromJson(ext.message, listsAsArrays(ext.message, item) as JsonValue, {registry}))
-        else if (ext.listKind === 'enum') current.push(enumNumber(ext.enum, item, rawName))
-        else current.push(scalarOption(ext.scalar, item, rawName))
-      }
-
-      setExtension(options, ext, current as never)
-      return
-    }
-
-    if (ext.fieldKind === 'enum') {
-      setExtension(options, ext, enumNumber(ext.enum, json, rawName) as never)
-      return
-    }
-
-    setExtension(options, ext, scalarOption(ext.scalar, json, rawName) as never)
+function setCustom(registry: FileRegistry, target: OptionTarget, rawName: string, value: unknown): void {
+  const {options, extendee, scope} = target
+  // `(a.b.c)` or `(a.b.c).sub.path`; protobufjs has already nested sub-paths into objects.
+  const m = /^\(([^)]+)\)(?:\.(.+))?$/.exec(rawName)
+  if (!m) throw new Error(`unreadable option name ${rawName}`)
+  const ext = extensionNamed(registry, m[1], scope, extendee)
+  let json = value
+  if (m[2]) for (const key of m[2].split('.').reverse()) json = {[key]: json}
+  if (ext.fieldKind === 'message') {
+    const current = hasExtension(options, ext) ? getExtension(options, ext) as Message : create(ext.message)
+    mergeFromJson(ext.message, current, listsAsArrays(ext.message, json) as JsonValue, {registry})
+    setExtension(options, ext, current as never)
+    return
   }
+
+  if (ext.fieldKind === 'list') {
+    const items = Array.isArray(json) ? json : [json]
+    const current = hasExtension(options, ext) ? [...getExtension(options, ext) as unknown[]] : []
+    for (const item of items) {
+      if (ext.listKind === 'message') current.push(fromJson(ext.message, listsAsArrays(ext.message, item) as JsonValue, {registry}))
+      else if (ext.listKind === 'enum') current.push(enumNumber(ext.enum, item, rawName))
+      else current.push(scalarOption(ext.scalar, item, rawName))
+    }
+
+    setExtension(options, ext, current as never)
+    return
+  }
+
+  if (ext.fieldKind === 'enum') {
+    setExtension(options, ext, enumNumber(ext.enum, json, rawName) as never)
+    return
+  }
+
+  setExtension(options, ext, scalarOption(ext.scalar, json, rawName) as never)
 }
 
 function extensionNamed(registry: FileRegistry, name: string, scope: string, extendee: string): DescExtension {
