@@ -32,8 +32,30 @@ export async function computeClosure(repo: GitRepository, sha: string, modulePat
   const goMod = byPath.get('go.mod')
   if (!goMod) return {reason: 'the repository has no root go.mod'}
   if (byPath.has(`${modulePath}/go.mod`)) return {reason: `${modulePath} has its own go.mod`}
+  const goSum = byPath.get('go.sum')
+  const rootFiles = goSum ? [goMod, goSum] : [goMod]
+  // The first level: go.mod, go.sum and everything below the module folder, all exported anyway.
+  await prefetch?.([...rootFiles, ...all.filter(e => e.path.startsWith(`${modulePath}/`))], `the Go module ${modulePath}`)
+  const own = handOver ? undefined : repo.objectReader()
+  const read = (oid: string) => (handOver ? handOver.readAndKeep(oid) : own!.read(oid))
+  try {
+    const goModText = (await read(goMod.oid)).toString('utf8')
+    const modulePathDecl = /^\s*module\s+("?)([^\s"]+)\1/m.exec(goModText)
+    if (!modulePathDecl) return {reason: 'go.mod declares no module path'}
+    const imported = await followImports({
+      modulePath, goModule: modulePathDecl[2], filesIn: filesByFolder(all), read, prefetch,
+    })
+    const entries = closureEntries(all, rootFiles, modulePath, {...imported, replaced: replacedFolders(goModText)})
+    // What the levels did not bring: embedded files below the packages, `replace`d folders.
+    await prefetch?.(entries, `the Go import closure of ${modulePath}`)
+    return {entries, packages: imported.packages.size}
+  } finally {
+    await own?.close()
+  }
+}
 
-  // Index: folder → blobs directly in it; folder → whether its subtree has Go files.
+/** folder → the entries directly in it */
+function filesByFolder(all: TreeEntry[]): Map<string, TreeEntry[]> {
   const filesIn = new Map<string, TreeEntry[]>()
   for (const e of all) {
     const dir = path.posix.dirname(e.path)
@@ -42,58 +64,66 @@ export async function computeClosure(repo: GitRepository, sha: string, modulePat
     else filesIn.set(dir, [e])
   }
 
-  const goSum = byPath.get('go.sum')
-  // The first level: go.mod, go.sum and everything below the module folder, all exported anyway.
-  await prefetch?.([goMod, ...(goSum ? [goSum] : []), ...all.filter(e => e.path.startsWith(`${modulePath}/`))], `the Go module ${modulePath}`)
-  const own = handOver ? undefined : repo.objectReader()
-  const read = (oid: string) => (handOver ? handOver.readAndKeep(oid) : own!.read(oid))
-  try {
-    const goModText = (await read(goMod.oid)).toString('utf8')
-    const modulePathDecl = /^\s*module\s+("?)([^\s"]+)\1/m.exec(goModText)
-    if (!modulePathDecl) return {reason: 'go.mod declares no module path'}
-    const goModule = modulePathDecl[2]
-    // `replace x => ./local/dir` in go.mod: the build reads those folders too.
-    const replaced = [...goModText.matchAll(/=>\s*(\.{1,2}\/\S+)/g)].map(m => path.posix.normalize(m[1]))
+  return filesIn
+}
 
-    const packages = new Set<string>()
-    const embeds: Array<{dir: string; pattern: string}> = []
-    // Level by level: the packages a level imports are the next level.
-    let level = [modulePath]
-    while (level.length > 0) {
-      const dirs = [...new Set(level)].filter(d => !packages.has(d))
-      for (const dir of dirs) packages.add(dir)
-      // Every file directly in a package folder is exported: fetched with the level's Go files.
-      await prefetch?.(dirs.flatMap(d => filesIn.get(d) ?? []), `the Go packages imported by ${modulePath}`)
-      const goFiles = dirs.flatMap(dir => (filesIn.get(dir) ?? []).filter(e => e.type === 'blob' && e.path.endsWith('.go') && !e.path.endsWith('_test.go')).map(e => ({dir, e})))
-      const contents = await Promise.all(goFiles.map(({e}) => read(e.oid)))
-      const next: string[] = []
-      for (const [i, content] of contents.entries()) {
-        const source = content.toString('utf8')
-        for (const pattern of goEmbeds(source)) embeds.push({dir: goFiles[i].dir, pattern})
-        for (const imp of goImports(source)) {
-          if (imp !== goModule && !imp.startsWith(`${goModule}/`)) continue
-          const rel = imp.slice(goModule.length + 1)
-          if (filesIn.has(rel) && !packages.has(rel)) next.push(rel)
-        }
+/** The folders of `replace x => ./local/dir` in go.mod: the build reads those folders too. */
+function replacedFolders(goModText: string): string[] {
+  return [...goModText.matchAll(/=>\s*(\.{1,2}\/\S+)/g)].map(m => path.posix.normalize(m[1]))
+}
+
+type ImportWalk = {
+  /** the Pulumi module's folder, where the walk starts */
+  modulePath: string
+  /** the path go.mod declares, which the repository's own imports start with */
+  goModule: string
+  filesIn: Map<string, TreeEntry[]>
+  read: (oid: string) => Promise<Buffer>
+  prefetch?: Prefetch
+}
+
+type Imported = {packages: Set<string>; embeds: Array<{dir: string; pattern: string}>}
+
+/** The package folders `modulePath` imports from the repository's own Go module, and their embed patterns. */
+async function followImports({modulePath, goModule, filesIn, read, prefetch}: ImportWalk): Promise<Imported> {
+  const packages = new Set<string>()
+  const embeds: Imported['embeds'] = []
+  // Level by level: the packages a level imports are the next level.
+  let level = [modulePath]
+  while (level.length > 0) {
+    const dirs = [...new Set(level)].filter(d => !packages.has(d))
+    for (const dir of dirs) packages.add(dir)
+    // Every file directly in a package folder is exported: fetched with the level's Go files.
+    await prefetch?.(dirs.flatMap(d => filesIn.get(d) ?? []), `the Go packages imported by ${modulePath}`)
+    const goFiles = dirs.flatMap(dir => (filesIn.get(dir) ?? []).filter(e => e.type === 'blob' && e.path.endsWith('.go') && !e.path.endsWith('_test.go')).map(e => ({dir, e})))
+    const contents = await Promise.all(goFiles.map(({e}) => read(e.oid)))
+    const next: string[] = []
+    for (const [i, content] of contents.entries()) {
+      const source = content.toString('utf8')
+      for (const pattern of goEmbeds(source)) embeds.push({dir: goFiles[i].dir, pattern})
+      for (const imp of goImports(source)) {
+        if (imp !== goModule && !imp.startsWith(`${goModule}/`)) continue
+        const rel = imp.slice(goModule.length + 1)
+        if (filesIn.has(rel) && !packages.has(rel)) next.push(rel)
       }
-
-      level = next
     }
 
-    const wanted = new Set<TreeEntry>([goMod])
-    if (goSum) wanted.add(goSum)
-    const embedded = embeds.map(({dir, pattern}) => embedMatcher(dir, pattern))
-    for (const e of all) {
-      const dir = path.posix.dirname(e.path)
-      if (e.path.startsWith(`${modulePath}/`) || packages.has(dir) || embedded.some(m => m(e.path)) || replaced.some(r => e.path.startsWith(`${r}/`))) wanted.add(e)
-    }
-
-    // What the levels did not bring: embedded files below the packages, `replace`d folders.
-    await prefetch?.([...wanted], `the Go import closure of ${modulePath}`)
-    return {entries: [...wanted], packages: packages.size}
-  } finally {
-    await own?.close()
+    level = next
   }
+
+  return {packages, embeds}
+}
+
+/** go.mod and go.sum, then, in tree order, the module folder, the package folders, what they embed and the `replace`d folders. */
+function closureEntries(all: TreeEntry[], rootFiles: TreeEntry[], modulePath: string, {packages, embeds, replaced}: Imported & {replaced: string[]}): TreeEntry[] {
+  const wanted = new Set<TreeEntry>(rootFiles)
+  const embedded = embeds.map(({dir, pattern}) => embedMatcher(dir, pattern))
+  for (const e of all) {
+    const dir = path.posix.dirname(e.path)
+    if (e.path.startsWith(`${modulePath}/`) || packages.has(dir) || embedded.some(m => m(e.path)) || replaced.some(r => e.path.startsWith(`${r}/`))) wanted.add(e)
+  }
+
+  return [...wanted]
 }
 
 /** The import paths of a Go source file (only its import declarations are read). */
