@@ -176,62 +176,71 @@ async function download(url: string, opts: ReadOptions): Promise<string> {
   const stop = new AbortController()
   const onAbort = () => stop.abort(opts.signal?.reason)
   opts.signal?.addEventListener('abort', onAbort, {once: true})
-  let timedOut: 'answer' | 'download' | undefined
-  let timer = setTimeout(() => {
-    timedOut = 'answer'
+  let timedOut: {waitingFor: string; ms: number} | undefined
+  const stopAfter = (waitingFor: string, ms: number) => setTimeout(() => {
+    timedOut = {waitingFor, ms}
     stop.abort()
-  }, timeouts.headersMs)
+  }, ms)
+  let timer = stopAfter('answer', timeouts.headersMs)
   try {
-    // fetch refuses a URL with credentials in it: they go as a basic Authorization header.
-    const target = new URL(url)
-    const headers: Record<string, string> = {accept: 'application/yaml, text/yaml, text/plain, */*'}
-    if (target.username || target.password) {
-      headers.authorization = `Basic ${Buffer.from(`${decodeURIComponent(target.username)}:${decodeURIComponent(target.password)}`).toString('base64')}`
-      target.username = ''
-      target.password = ''
-    }
-
+    const {target, headers} = requestOf(url)
     // eslint-disable-next-line n/no-unsupported-features/node-builtins -- fetch is stable from Node 20 on (the plugin dates it to 21)
     const response = await fetch(target, {signal: stop.signal, redirect: 'follow', headers})
     clearTimeout(timer)
-    timer = setTimeout(() => {
-      timedOut = 'download'
-      stop.abort()
-    }, timeouts.totalMs)
-    if (!response.ok) {
-      await response.body?.cancel()
-      throw new InvalidInputError(`cannot download manifest ${shown}: the server answered ${response.status} ${response.statusText}`.trim())
-    }
-
-    const declared = Number(response.headers.get('content-length') ?? '0')
-    if (declared > limit) {
-      await response.body?.cancel()
-      throw tooBig(shown, limit)
-    }
-
-    const chunks: Uint8Array[] = []
-    let bytes = 0
-    for await (const chunk of response.body ?? []) {
-      bytes += chunk.length
-      if (bytes > limit) {
-        stop.abort()
-        throw tooBig(shown, limit)
-      }
-
-      chunks.push(chunk)
-    }
-
-    return Buffer.concat(chunks).toString('utf8')
+    timer = stopAfter('end of the download', timeouts.totalMs)
+    return await readBody(response, shown, limit, stop)
   } catch (error) {
     if (error instanceof InvalidInputError) throw error
     if (opts.signal?.aborted) throw new InterruptedError(signalOf(opts.signal))
-    if (timedOut) throw new InvalidInputError(`cannot download manifest ${shown}: no ${timedOut === 'answer' ? 'answer' : 'end of the download'} within ${(timedOut === 'answer' ? timeouts.headersMs : timeouts.totalMs) / 1000} s`)
+    if (timedOut) throw new InvalidInputError(`cannot download manifest ${shown}: no ${timedOut.waitingFor} within ${timedOut.ms / 1000} s`)
     const {cause} = (error as {cause?: {code?: string; message?: string}})
     throw new InvalidInputError(`cannot download manifest ${shown}: ${cause?.code ?? cause?.message ?? (error as Error).message}`)
   } finally {
     clearTimeout(timer)
     opts.signal?.removeEventListener('abort', onAbort)
   }
+}
+
+/** fetch refuses a URL with credentials in it: they go as a basic Authorization header. */
+function requestOf(url: string): {target: URL; headers: Record<string, string>} {
+  const target = new URL(url)
+  const headers: Record<string, string> = {accept: 'application/yaml, text/yaml, text/plain, */*'}
+  if (target.username || target.password) {
+    headers.authorization = `Basic ${Buffer.from(`${decodeURIComponent(target.username)}:${decodeURIComponent(target.password)}`).toString('base64')}`
+    target.username = ''
+    target.password = ''
+  }
+
+  return {target, headers}
+}
+
+/** The answer's text; a failed answer, or one over `limit` bytes (declared or received), is an InvalidInputError. */
+// eslint-disable-next-line n/no-unsupported-features/node-builtins -- as fetch above: stable from Node 20 on
+async function readBody(response: Response, shown: string, limit: number, stop: AbortController): Promise<string> {
+  if (!response.ok) {
+    await response.body?.cancel()
+    throw new InvalidInputError(`cannot download manifest ${shown}: the server answered ${response.status} ${response.statusText}`.trim())
+  }
+
+  const declared = Number(response.headers.get('content-length') ?? '0')
+  if (declared > limit) {
+    await response.body?.cancel()
+    throw tooBig(shown, limit)
+  }
+
+  const chunks: Uint8Array[] = []
+  let bytes = 0
+  for await (const chunk of response.body ?? []) {
+    bytes += chunk.length
+    if (bytes > limit) {
+      stop.abort()
+      throw tooBig(shown, limit)
+    }
+
+    chunks.push(chunk)
+  }
+
+  return Buffer.concat(chunks).toString('utf8')
 }
 
 function tooBig(source: string, limit: number): InvalidInputError {
