@@ -357,17 +357,7 @@ export class Staging {
 
   /** Resolves a validated ref against what staging already has; no network. */
   async resolveLocal(ref: string): Promise<Resolved | undefined> {
-    if (ref === LATEST) {
-      const tag = latestRelease(await this.git.tags())
-      if (!tag) return undefined
-      const sha = await this.git.resolveCommit(`refs/tags/${tag}`)
-      return sha
-        ? {
-          ref, kind: 'tag', tag, sha,
-        }
-        : undefined
-    }
-
+    if (ref === LATEST) return this.resolveLatest()
     // A full object name is a commit id, never a name: an upstream tag named like the SHA of
     // another commit must not redirect a pin.
     if (FULL_SHA.test(ref)) {
@@ -381,22 +371,41 @@ export class Staging {
     const branchName = ref.startsWith('origin/') ? ref.slice('origin/'.length) : ref
     const tag = ref.startsWith('origin/') ? undefined : await this.git.resolveCommit(`refs/tags/${tagName}`)
     const branch = ref.startsWith('tags/') ? undefined : await this.git.resolveCommit(`refs/remotes/origin/${branchName}`)
-    if (SHA_LIKE.test(ref)) {
-      const commits = await this.git.commitsWithPrefix(ref.toLowerCase())
-      const names = [...(tag ? [`tag ${ref} (${tag.slice(0, 12)})`] : []), ...(branch ? [`branch ${ref} (${branch.slice(0, 12)})`] : [])]
-      const candidates = [...names, ...commits.map(c => `commit ${c.slice(0, 12)}`)]
-      if ((commits.length > 0 && names.length > 0) || commits.length > 1) {
-        throw new InvalidInputError(`${JSON.stringify(ref)} is ambiguous: it could be ${candidates.join(', or ')}`, {
-          hint: `Say which: tags/${ref} for the tag, origin/${ref} for the branch, or more digits of the commit SHA.`,
-        })
-      }
-
-      if (commits.length === 1 && !tag && !branch) return {ref, kind: 'commit', sha: commits[0]}
-    }
-
+    const commit = SHA_LIKE.test(ref) ? await this.commitByPrefix(ref, {tag, branch}) : undefined
+    if (commit) return {ref, kind: 'commit', sha: commit}
     if (tag) return {ref, kind: 'tag', sha: tag}
     if (branch) return {ref, kind: 'branch', sha: branch}
     return undefined
+  }
+
+  /** `latest`: the newest release tag staging has. */
+  private async resolveLatest(): Promise<Resolved | undefined> {
+    const tag = latestRelease(await this.git.tags())
+    if (!tag) return undefined
+    const sha = await this.git.resolveCommit(`refs/tags/${tag}`)
+    return sha
+      ? {
+        ref: LATEST, kind: 'tag', tag, sha,
+      }
+      : undefined
+  }
+
+  /**
+   * The commit an abbreviated SHA `ref` names, when no tag or branch of that name exists. Throws
+   * when `ref` could name more than one thing (a tag or branch and a commit, or two commits).
+   */
+  private async commitByPrefix(ref: string, named: {tag?: string; branch?: string}): Promise<string | undefined> {
+    const {tag, branch} = named
+    const commits = await this.git.commitsWithPrefix(ref.toLowerCase())
+    const names = [...(tag ? [`tag ${ref} (${tag.slice(0, 12)})`] : []), ...(branch ? [`branch ${ref} (${branch.slice(0, 12)})`] : [])]
+    const candidates = [...names, ...commits.map(c => `commit ${c.slice(0, 12)}`)]
+    if ((commits.length > 0 && names.length > 0) || commits.length > 1) {
+      throw new InvalidInputError(`${JSON.stringify(ref)} is ambiguous: it could be ${candidates.join(', or ')}`, {
+        hint: `Say which: tags/${ref} for the tag, origin/${ref} for the branch, or more digits of the commit SHA.`,
+      })
+    }
+
+    return commits.length === 1 && !tag && !branch ? commits[0] : undefined
   }
 
   private async locked<T>(fn: () => Promise<T>): Promise<T> {
