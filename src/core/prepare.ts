@@ -210,7 +210,7 @@ async function fillTree(req: PrepareRequest, src: TreeSource, tree: string, repo
     if (src.key && entries) {
       const layout = req.tool === 'tofu' ? 'module' : 'closure'
       const within = layout === 'module' ? src.modulePath : ''
-      const snapshot = await createSnapshot(req.paths.cache, src.key, {entries, reader: handOver}, {layout, modulePath: src.modulePath, sha: src.sha}, report).catch((error: NodeJS.ErrnoException) => {
+      const snapshot = await createSnapshot(req.paths.cache, src.key, {entries, reader: handOver, report}, {layout, modulePath: src.modulePath, sha: src.sha}).catch((error: NodeJS.ErrnoException) => {
         // A snapshot and a copy need twice the module's room: on a nearly full disk, the run gets
         // its files straight from git instead (the snapshot removed what it had written).
         if (!['EDQUOT', 'ENOSPC'].includes(error.code ?? '')) throw error

@@ -65,13 +65,15 @@ export async function readSnapshot(cacheDir: string, key: string): Promise<Snaps
   return {dir, index}
 }
 
+/** What a snapshot is exported from: the tree entries, the reader of their blobs, and where progress lines go. */
+export type SnapshotExport = {entries: TreeEntry[]; reader: BlobSource; report?: (line: string) => void}
+
 /** Exports `entries` from `reader` into the snapshot named `key` and returns it. */
 export async function createSnapshot(
   cacheDir: string,
   key: string,
-  {entries, reader}: {entries: TreeEntry[]; reader: BlobSource},
+  {entries, reader, report}: SnapshotExport,
   info: Pick<SnapshotIndex, 'layout' | 'modulePath' | 'sha'>,
-  report?: (line: string) => void,
 ): Promise<Snapshot> {
   const root = snapshotsRoot(cacheDir)
   await mkdir(root, {recursive: true})
