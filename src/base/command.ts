@@ -58,48 +58,56 @@ export abstract class PlantonCommand extends Command {
   async catch(error: Error & {exitCode?: number}): Promise<unknown> {
     // --json (oclif's enableJsonFlag): the error is one JSON document on stdout too.
     if (this.jsonEnabled() && !(error instanceof Errors.ExitError)) {
-      const {oneLine} = await import('../core/display.js')
-      const planton = error instanceof PlantonError ? error : undefined
-      process.exitCode = planton?.exitCode ?? (error as {oclif?: {exit?: number}}).oclif?.exit ?? 1
-      this.logJson({
-        error: {
-          name: error.name, message: oneLine(error.message), hint: planton?.hint, exitCode: process.exitCode,
-        },
-      })
+      await this.logErrorJson(error)
       return
     }
 
-    if (isParseError(error)) {
-      // oclif's own handler would print the whole help after the error: the error gets lost in it.
-      const {toConfiguredId} = await import('@oclif/core/util/ids')
-      const message = await this.parseErrorMessage(error)
-      const help = `See \`${`${this.config.bin} ${toConfiguredId(this.id ?? '', this.config)}`.trim()} --help\`.`
-      this.logToStderr(`Error: ${message}${message.includes('\n') ? '\n' : ' '}${help}`)
-      this.exit(error.oclif?.exit ?? 2)
-    }
-
-    if (error instanceof PlantonError) {
-      const {lines} = await import('../core/display.js')
-      const hint = error.hint ? `\n${error.hint}` : ''
-      this.logToStderr(lines(`Error: ${error.message}${hint}`))
-      this.exit(error.exitCode)
-    }
-
+    if (isParseError(error)) return this.exitOnParseError(error)
+    if (error instanceof PlantonError) return this.exitOnPlantonError(error)
     // A file-system error Node reports with its code: one line with the path and what to do.
-    const {code, path: where} = error as NodeJS.ErrnoException
+    const {code} = error as NodeJS.ErrnoException
     const fsProblem = code ? FS_PROBLEMS[code] : undefined
-    if (fsProblem) {
-      const {resolveHome} = await import('../core/home.js')
-      const {oneLine} = await import('../core/display.js')
-      const home = resolveHome()
-      const at = where ? ` (${where})` : ''
-      const writing = code === 'ENOSPC' || code === 'EDQUOT' || code === 'EROFS'
-      this.logToStderr(oneLine(`Error: ${fsProblem.what}${writing ? ` while writing under ${home}` : ''}${writing ? ` (${error.message})` : at}`))
-      this.logToStderr(fsProblem.fix)
-      this.exit(1)
-    }
-
+    if (fsProblem) return this.exitOnFsProblem(error as NodeJS.ErrnoException, fsProblem)
     return super.catch(error)
+  }
+
+  private async logErrorJson(error: Error): Promise<void> {
+    const {oneLine} = await import('../core/display.js')
+    const planton = error instanceof PlantonError ? error : undefined
+    process.exitCode = planton?.exitCode ?? (error as {oclif?: {exit?: number}}).oclif?.exit ?? 1
+    this.logJson({
+      error: {
+        name: error.name, message: oneLine(error.message), hint: planton?.hint, exitCode: process.exitCode,
+      },
+    })
+  }
+
+  private async exitOnParseError(error: ParseError): Promise<never> {
+    // oclif's own handler would print the whole help after the error: the error gets lost in it.
+    const {toConfiguredId} = await import('@oclif/core/util/ids')
+    const message = await this.parseErrorMessage(error)
+    const help = `See \`${`${this.config.bin} ${toConfiguredId(this.id ?? '', this.config)}`.trim()} --help\`.`
+    this.logToStderr(`Error: ${message}${message.includes('\n') ? '\n' : ' '}${help}`)
+    this.exit(error.oclif?.exit ?? 2)
+  }
+
+  private async exitOnPlantonError(error: PlantonError): Promise<never> {
+    const {lines} = await import('../core/display.js')
+    const hint = error.hint ? `\n${error.hint}` : ''
+    this.logToStderr(lines(`Error: ${error.message}${hint}`))
+    this.exit(error.exitCode)
+  }
+
+  private async exitOnFsProblem(error: NodeJS.ErrnoException, fsProblem: {what: string; fix: string}): Promise<never> {
+    const {resolveHome} = await import('../core/home.js')
+    const {oneLine} = await import('../core/display.js')
+    const {code, path: where} = error
+    const home = resolveHome()
+    const at = where ? ` (${where})` : ''
+    const writing = code === 'ENOSPC' || code === 'EDQUOT' || code === 'EROFS'
+    this.logToStderr(oneLine(`Error: ${fsProblem.what}${writing ? ` while writing under ${home}` : ''}${writing ? ` (${error.message})` : at}`))
+    this.logToStderr(fsProblem.fix)
+    this.exit(1)
   }
 
   /** The parser's message without its "See more help" line; for an unknown flag, the closest one. */
