@@ -308,20 +308,7 @@ export class GitRepository {
   /** Fetches branches and tags; tags moved upstream follow, tags and branches gone upstream go. */
   async fetch(): Promise<void> {
     debug('git -C %s fetch origin', this.dir)
-    try {
-      await (await this.client()).fetch([
-        '--prune',
-        '--prune-tags',
-        '--force',
-        '--no-recurse-submodules',
-        '--progress',
-        'origin',
-        '+refs/heads/*:refs/remotes/origin/*',
-        '+refs/tags/*:refs/tags/*',
-      ])
-    } catch (error) {
-      throw wrap('could not fetch from the upstream', error)
-    }
+    await this.fetchAllRefs([], 'could not fetch from the upstream')
   }
 
   /**
@@ -514,10 +501,14 @@ export class GitRepository {
    */
   async fetchEverything(): Promise<void> {
     debug('git -C %s fetch --refetch --no-filter origin', this.dir)
+    await this.fetchAllRefs(['--refetch', '--no-filter'], 'could not fetch the whole upstream')
+  }
+
+  /** Fetches every branch and tag of origin, pruning what is gone upstream, with `options` first. */
+  private async fetchAllRefs(options: string[], failure: string): Promise<void> {
     try {
       await (await this.client()).fetch([
-        '--refetch',
-        '--no-filter',
+        ...options,
         '--prune',
         '--prune-tags',
         '--force',
@@ -528,7 +519,7 @@ export class GitRepository {
         '+refs/tags/*:refs/tags/*',
       ])
     } catch (error) {
-      throw wrap('could not fetch the whole upstream', error)
+      throw wrap(failure, error)
     }
   }
 
