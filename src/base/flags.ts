@@ -34,7 +34,11 @@ export const sharedFlags = {
   set: Flags.string({
     multiple: true,
     summary: 'Override a manifest field by dotted path, e.g. spec.container.replicas=2 (repeatable; a=1,b=2 sets two).',
-    description: 'The path is checked against the kind\'s protos and the value converted to the field\'s type (number, bool, enum name, string). A segment holding dots, such as a label key, is double-quoted: --set \'metadata.labels."example.com/team"=web\'; a value holding a comma too: --set \'spec.note="a,b"\'.',
+    description: [
+      'The path is checked against the kind\'s protos and the value converted to the field\'s type (number, bool, enum name, string).',
+      'A segment holding dots, such as a label key, is double-quoted: --set \'metadata.labels."example.com/team"=web\';',
+      'a value holding a comma too: --set \'spec.note="a,b"\'.',
+    ].join(' '),
   }),
   'module-dir': Flags.directory({
     helpGroup: 'MODULE',
@@ -80,12 +84,15 @@ export const sharedFlags = {
     multiple: true,
     helpGroup: 'CREDENTIALS',
     summary: "Credentials file (YAML): <file> for the manifest's provider, or <provider>=<file> for any provider (repeatable).",
-    description: `Providers: ${PROVIDERS.join(', ')}. A Pulumi module gets the manifest provider's file as provider_config; OpenTofu/Terraform gets every file as the provider's environment variables (AWS_*, ARM_*, GOOGLE_CREDENTIALS, KUBECONFIG, …).`,
+    description: [
+      `Providers: ${PROVIDERS.join(', ')}.`,
+      "A Pulumi module gets the manifest provider's file as provider_config;",
+      "OpenTofu/Terraform gets every file as the provider's environment variables (AWS_*, ARM_*, GOOGLE_CREDENTIALS, KUBECONFIG, …).",
+    ].join(' '),
   }),
   ...legacyProviderFlags,
 }
 
-// Every command that can run Pulumi (the pulumi:* and the unified ones) has these; tofu:* do not.
 /** Flags of every command that can run Pulumi (pulumi:* and the unified commands). */
 export const pulumiFlags = {
   stack: Flags.string({
@@ -99,7 +106,11 @@ export const pulumiFlags = {
     helpGroup: 'MODULE',
     options: [...MODULE_BINARY_MODES],
     summary: 'Pulumi: how the module program is had (default auto, or PROJECT_PLANTON_MODULE_BINARY): a release binary, built once per commit, or compiled from source (never).',
-    description: 'auto: the release binary of a released version (downloaded once), else a binary built once per commit when Go is installed, else Pulumi compiles from source. download: release binaries only. build: never download. never: always from source. Staging runs only; --module-dir and --local-module always compile from source.',
+    description: [
+      'auto: the release binary of a released version (downloaded once), else a binary built once per commit when Go is installed, else Pulumi compiles from source.',
+      'download: release binaries only. build: never download. never: always from source.',
+      'Staging runs only; --module-dir and --local-module always compile from source.',
+    ].join(' '),
   }),
 }
 
@@ -124,4 +135,12 @@ export const tofuBackendFlags = {
 
 export const autoApproveFlag = {
   'auto-approve': Flags.boolean({summary: 'Apply without asking for confirmation.'}),
+}
+
+/** The unified commands that change resources (apply, destroy, refresh): either tool, one prompt flag. */
+export const changeFlags = {
+  ...pulumiFlags,
+  ...tofuBackendFlags,
+  yes: Flags.boolean({char: 'y', aliases: ['auto-approve'], summary: 'Do not ask for confirmation (pulumi --yes --skip-preview, tofu -auto-approve).'}),
+  diff: pulumiRunFlags.diff,
 }

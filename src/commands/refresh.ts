@@ -1,16 +1,11 @@
-import * as Flags from '@oclif/core/flags'
-
-import {pulumiFlags, pulumiRunFlags, tofuBackendFlags} from '../base/flags.js'
+import {changeFlags} from '../base/flags.js'
+import {ROUTED_DESCRIPTION, ROUTED_EXAMPLE} from '../base/help.js'
 import {IacCommand, type IacTarget} from '../base/iac-command.js'
 
 export default class Refresh extends IacCommand {
   static summary = 'Refresh the state of a manifest from the real resources.'
-  static description = 'The manifest label project-planton.org/provisioner (pulumi, tofu or terraform) chooses the tool. Without it, you are asked at a terminal (default pulumi); elsewhere it is an error.'
-  static examples = [
-    {description: 'Run what the manifest\'s project-planton.org/provisioner label says', command: '<%= config.bin %> <%= command.id %> -f redis.yaml'},
-  ]
-  static flags = {
-    ...pulumiFlags, ...tofuBackendFlags, yes: Flags.boolean({char: 'y', aliases: ['auto-approve'], summary: 'Do not ask for confirmation (pulumi --yes --skip-preview, tofu -auto-approve).'}), diff: pulumiRunFlags.diff,
-  }
+  static description = ROUTED_DESCRIPTION
+  static examples = [ROUTED_EXAMPLE]
+  static flags = changeFlags
   static target: IacTarget = {pulumi: 'refresh', tofu: 'refresh'}
 }

@@ -1,18 +1,27 @@
 import * as Flags from '@oclif/core/flags'
 
 import {PlantonCommand} from '../base/command.js'
+import {paragraphs} from '../base/help.js'
 
 export default class Validate extends PlantonCommand {
   static hiddenAliases = ['validate-manifest']
   static enableJsonFlag = true
   static summary = 'Check a manifest against the protos of the module version a run would use; nothing is deployed.'
-  static description = `The manifest is read as every run reads it: parsed strictly into the kind's protobuf message (unknown or misspelt fields are errors), --set overrides applied to typed fields, the protos' defaults applied, and the buf.validate rules (CEL included) checked. Every problem is listed with its field path. The protos are those of staging's selected version, or of --module-version; no network is used when staging already has that version.
-
-Exit codes: 0 valid, 2 invalid (or bad input), 1 when the schema cannot be built.
-
---set takes path=value pairs (several per flag, separated by commas); a path segment holding dots, such as a label key, is double-quoted: --set 'metadata.labels."example.com/team"=web'.
-
-Also available as \`<%= config.bin %> validate-manifest\` (the Go CLI's name).`
+  static description = paragraphs(
+    [
+      'The manifest is read as every run reads it:',
+      "parsed strictly into the kind's protobuf message (unknown or misspelt fields are errors), --set overrides applied to typed fields,",
+      "the protos' defaults applied, and the buf.validate rules (CEL included) checked.",
+      'Every problem is listed with its field path. The protos are those of staging\'s selected version, or of --module-version;',
+      'no network is used when staging already has that version.',
+    ],
+    'Exit codes: 0 valid, 2 invalid (or bad input), 1 when the schema cannot be built.',
+    [
+      '--set takes path=value pairs (several per flag, separated by commas); a path segment holding dots, such as a label key, is double-quoted:',
+      '--set \'metadata.labels."example.com/team"=web\'.',
+    ],
+    "Also available as `<%= config.bin %> validate-manifest` (the Go CLI's name).",
+  )
   static examples = [
     {description: 'Validate against staging\'s selected version', command: '<%= config.bin %> <%= command.id %> -f redis.yaml'},
     {description: 'Against another version, with an override', command: '<%= config.bin %> <%= command.id %> -f redis.yaml --module-version v0.3.26 --set spec.container.replicas=3'},

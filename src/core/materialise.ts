@@ -54,7 +54,8 @@ export async function exportEntries(reader: BlobSource, entries: TreeEntry[], de
   const linkMap = new Map(links.map((e, i) => [e.path, linkTargets[i]]))
   for (const [i, e] of links.entries()) {
     if (!resolvesInside(e.path, linkMap, opts.within ?? '')) {
-      throw new InvalidInputError(`refusing the module: ${JSON.stringify(e.path)} is a symlink to ${JSON.stringify(linkTargets[i])}, which leads outside ${opts.within ? 'the module' : 'the workspace'}`)
+      const outside = opts.within ? 'the module' : 'the workspace'
+      throw new InvalidInputError(`refusing the module: ${JSON.stringify(e.path)} is a symlink to ${JSON.stringify(linkTargets[i])}, which leads outside ${outside}`)
     }
   }
 

@@ -272,7 +272,9 @@ async function checkInputs(opts: RunOptions, {loaded, sets, module, tool, reques
 
   if (outcome.status === 'unavailable') {
     if (opts.schema.strict) {
-      throw new InvalidInputError(`cannot check ${loaded.manifest.kind} against its schema: ${outcome.message}`, {hint: 'Without --strict the run goes on with the basic checks (apiVersion, kind, metadata.name).'})
+      throw new InvalidInputError(`cannot check ${loaded.manifest.kind} against its schema: ${outcome.message}`, {
+        hint: 'Without --strict the run goes on with the basic checks (apiVersion, kind, metadata.name).',
+      })
     }
 
     step.title('Manifest not checked against its schema')

@@ -86,7 +86,11 @@ func main() { fmt.Println("import \\"not/an/import\\"") }
   it('brings the local folders that go.mod replaces modules with', async () => {
     const up = createUpstream()
     const goMod = up.git('show', 'HEAD:go.mod')
-    const sha = up.commit({'go.mod': `${goMod}\nreplace example.com/patched => ./third_party/patched\n`, 'third_party/patched/go.mod': 'module example.com/patched\n', 'third_party/patched/p.go': 'package patched\n'}, 'local replace')
+    const sha = up.commit({
+      'go.mod': `${goMod}\nreplace example.com/patched => ./third_party/patched\n`,
+      'third_party/patched/go.mod': 'module example.com/patched\n',
+      'third_party/patched/p.go': 'package patched\n',
+    }, 'local replace')
     const paths = (await computeClosure(new GitRepository(up.dir), sha, PULUMI_MODULE_REDIS)).entries!.map(e => e.path)
     expect(paths).to.include.members(['third_party/patched/go.mod', 'third_party/patched/p.go'])
   })

@@ -144,7 +144,8 @@ describe('runs checked against the schema of their module version', () => {
   it('--set is typed against the schema: numbers, enums, comma pairs, dotted label keys; an unknown path is refused', async () => {
     const sb = fresh()
     const m = manifest('sets', {namespace: {value: 'x'}}, STACK)
-    const ok = await runCli(['pulumi:preview', '-f', m, '--set', 'spec.container.replicas=3,spec.evictionPolicy=noeviction', '--set', 'metadata.labels."team.example.com/owner"=web'], {env: {...sb.env, ...pulumiEnv()}})
+    const sets = ['--set', 'spec.container.replicas=3,spec.evictionPolicy=noeviction', '--set', 'metadata.labels."team.example.com/owner"=web']
+    const ok = await runCli(['pulumi:preview', '-f', m, ...sets], {env: {...sb.env, ...pulumiEnv()}})
     expect(ok.code, ok.stderr).to.equal(0)
     const input = readRecords(recordFile).at(-1)!.stackInput!
     expect(input).to.contain('replicas: 3').and.contain('evictionPolicy: noeviction').and.contain('team.example.com/owner: web')
@@ -181,7 +182,9 @@ describe('runs checked against the schema of their module version', () => {
   })
 
   it('a commit whose protos do not parse: one line, and the run goes on; --strict refuses', async () => {
-    const broken = upstream.commit({'apis/org/project_planton/provider/kubernetes/kubernetesredis/v1/api.pb.go': 'package kubernetesredisv1\n\nvar file_x_rawDesc = "" +\n\t"\\x0a\\xff\\xff"\n'}, 'damaged generated code')
+    const broken = upstream.commit({
+      'apis/org/project_planton/provider/kubernetes/kubernetesredis/v1/api.pb.go': 'package kubernetesredisv1\n\nvar file_x_rawDesc = "" +\n\t"\\x0a\\xff\\xff"\n',
+    }, 'damaged generated code')
     upstream.tag('broken-protos', broken)
     const sb = fresh()
     const m = manifest('broken', {namespace: {value: 'x'}})

@@ -4,7 +4,8 @@
 // manifest is still being read, and text that tries to forge the CLI's output. Each case was a
 // defect found by an outside review; each test failed before its fix.
 import {expect} from 'chai'
-import {execFileSync, spawn, spawnSync} from 'node:child_process'
+import {execFileSync, spawnSync} from 'node:child_process'
+import {once} from 'node:events'
 import {
   chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync,
 } from 'node:fs'
@@ -38,6 +39,11 @@ function unchanged(before: Map<string, string>, dir: string, what: string): void
 
 function workspaces(sb: Sandbox): string[] {
   return listDir(path.join(sb.plantonHome, 'workspaces'))
+}
+
+/** Whether a run of the stand-in tool recorded a signal. */
+function toolGotSignal(recordFile: string): boolean {
+  return readRecords(recordFile).some(rec => Boolean(rec.signal))
 }
 
 describe('faults: a hostile outside', () => {
@@ -300,20 +306,13 @@ describe('faults: a hostile outside', () => {
 
     it('from a stdin that never ends: SIGTERM ends the run with 143', async () => fault(async () => {
       const sb = fresh()
-      const child = spawn(process.execPath, [path.resolve('bin/run.js'), 'tofu:plan', '-f', '-'], {env: sb.env, stdio: ['pipe', 'pipe', 'pipe']})
-      let out = ''
-      child.stderr.on('data', (d: Buffer) => {
-        out += d.toString()
-      })
-      child.stdin.write('apiVersion: kubernetes.project-planton.org/v1\n')
-      while (!out.includes('Load manifest')) await sleep(20)
+      const p = startGroup(['tofu:plan', '-f', '-'], {env: sb.env, input: 'apiVersion: kubernetes.project-planton.org/v1\n', keepStdinOpen: true})
+      await p.waitFor(/Load manifest/)
       await sleep(200)
-      child.kill('SIGTERM')
-      const [code] = await new Promise<[number | null]>(resolve => {
-        child.on('close', c => resolve([c]))
-      })
-      child.stdin.destroy()
-      expect(code, out).to.equal(143)
+      p.child.kill('SIGTERM')
+      const r = await p.done
+      p.child.stdin!.destroy()
+      expect(r.code, p.output()).to.equal(143)
     }))
   })
 
@@ -418,24 +417,18 @@ describe('faults: a hostile outside', () => {
       const env = {
         ...sb.env, PATH: `${bin}:${process.env.PATH}`, PULUMI_STAND_IN_SLEEP_MS: '60000', PULUMI_STAND_IN_RECORD: recordFile,
       }
-      // Not a process group: SIGKILL reaches the CLI only, as when it alone is killed.
-      const child = spawn(process.execPath, [path.resolve('bin/run.js'), 'pulumi:preview', '-f', manifest('orphan'), '--stack', 'acme/proj/dev'], {env, stdio: ['ignore', 'pipe', 'pipe']})
-      let out = ''
-      child.stdout.on('data', (d: Buffer) => {
-        out += d.toString()
-      })
-      while (!out.includes('stand-in: waiting')) await sleep(20)
-      child.kill('SIGKILL')
+      // SIGKILL to the CLI alone, not to its group: the tool lives on, as when the CLI alone is killed.
+      const p = startGroup(['pulumi:preview', '-f', manifest('orphan'), '--stack', 'acme/proj/dev'], {env})
+      await p.waitFor(/stand-in: waiting/)
+      p.child.kill('SIGKILL')
       // 'exit', not 'close': the orphaned tool still holds the output pipes.
-      await new Promise(resolve => {
-        child.on('exit', resolve)
-      })
+      if (!p.exited()) await once(p.child, 'exit')
       const [ws] = workspaces(sb)
       const record = JSON.parse(readFileSync(path.join(sb.plantonHome, 'workspaces', ws, 'run.json'), 'utf8')) as {toolPid: number}
       await cli(sb, ['staging', 'clean'], {expect: 0})
       expect(workspaces(sb), 'the live tool\'s workspace').to.deep.equal([ws])
       process.kill(record.toolPid, 'SIGTERM')
-      for (let i = 0; i < 200 && readRecords(recordFile).every(rec => !rec.signal); i++) await sleep(20)
+      for (let i = 0; i < 200 && !toolGotSignal(recordFile); i++) await sleep(20)
       for (let i = 0; i < 200; i++) {
         try {
           process.kill(record.toolPid, 0)
@@ -461,7 +454,7 @@ describe('faults: a hostile outside', () => {
 
     it('a YAML alias bomb exits 2 with a clear message', async () => badInput(async () => {
       const lines = ['a: &a [x, x, x, x, x, x, x, x, x, x]']
-      for (let i = 1; i < 10; i++) lines.push(`${String.fromCodePoint(97 + i)}: &${String.fromCodePoint(97 + i)} [${Array.from({length: 10}, () => `*${String.fromCodePoint(96 + i)}`).join(', ')}]`)
+      for (let i = 1; i < 10; i++) lines.push(`${String.fromCodePoint(97 + i)}: &${String.fromCodePoint(97 + i)} [${Array.from({length: 10}).fill(`*${String.fromCodePoint(96 + i)}`).join(', ')}]`)
       const bomb = path.join(files, 'bomb.yaml')
       writeFileSync(bomb, `${lines.join('\n')}\napiVersion: x\n`)
       const r = await cli(fresh(), ['tofu:plan', '-f', bomb])
@@ -475,7 +468,7 @@ describe('faults: a hostile outside', () => {
       const r = await cli(fresh(), ['tofu:plan', '-f', forged])
       expect(r.code).to.equal(2)
       expect(r.stdout + r.stderr).to.not.contain('\u001B[2J')
-      expect((r.stdout + r.stderr).split('\n').some(l => l.startsWith('[COMPLETED] Deployed'))).to.equal(false)
+      expect(r.stdout + r.stderr).to.not.match(/^\[COMPLETED] Deployed/m)
     }))
 
     it('a home that is a file, and a module folder that cannot be read, each get one clear line', async () => badInput(async () => {

@@ -14,8 +14,11 @@ export type GroupCli = {
   exited(): boolean
 }
 
-/** Starts bin/run.js as the leader of a new process group (its git and tool children join it). */
-export function startGroup(args: string[], opts: {env: NodeJS.ProcessEnv; cwd?: string; input?: string}): GroupCli {
+/**
+ * Starts bin/run.js as the leader of a new process group (its git and tool children join it).
+ * `input` goes to its stdin, which is then closed unless `keepStdinOpen` (a stdin that never ends).
+ */
+export function startGroup(args: string[], opts: {env: NodeJS.ProcessEnv; cwd?: string; input?: string; keepStdinOpen?: boolean}): GroupCli {
   const child = spawn(process.execPath, [RUN_JS, ...args], {
     cwd: opts.cwd ?? ROOT,
     detached: true,
@@ -32,7 +35,7 @@ export function startGroup(args: string[], opts: {env: NodeJS.ProcessEnv; cwd?: 
     stderr += d.toString()
   })
   child.stdin!.on('error', () => {})
-  if (opts.input === undefined) child.stdin!.end()
+  if (opts.keepStdinOpen) child.stdin!.write(opts.input ?? '')
   else child.stdin!.end(opts.input)
   const done = new Promise<CliResult>(resolve => {
     child.on('close', (code, signal) => {

@@ -1,16 +1,23 @@
 import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
 
+import {alsoAvailableAs, paragraphs} from '../../base/help.js'
 import {StagingCommand} from '../../base/staging-command.js'
 
 export default class StagingCheckout extends StagingCommand {
   static hiddenAliases = ['checkout']
   static summary = 'Select the module version that later runs use.'
-  static description = `VERSION is a release tag (v0.2.1), a branch (main), a commit SHA (full or at least 4 hex digits), or "latest" (the highest plain vX.Y.Z release tag; component tags such as v0.3.26-terraform.x.20260117.0 never count).
-
-The version is resolved in staging first; the upstream is fetched only when it is not there, so a version already in staging works offline. The choice sticks until you change it: runs and pulls never revert it. When a tag and a branch share a name, the tag wins; write origin/<name> for the branch.
-
-Also available as \`<%= config.bin %> checkout\`.`
+  static description = paragraphs(
+    [
+      'VERSION is a release tag (v0.2.1), a branch (main), a commit SHA (full or at least 4 hex digits), or "latest" (the highest plain vX.Y.Z release tag;',
+      'component tags such as v0.3.26-terraform.x.20260117.0 never count).',
+    ],
+    [
+      'The version is resolved in staging first; the upstream is fetched only when it is not there, so a version already in staging works offline.',
+      'The choice sticks until you change it: runs and pulls never revert it. When a tag and a branch share a name, the tag wins;',
+      'write origin/<name> for the branch.',
+    ],
+  ) + alsoAvailableAs('checkout')
   static examples = [
     {description: 'Pin a release', command: '<%= config.bin %> <%= command.id %> v0.2.1'},
     {description: 'Follow the newest release', command: '<%= config.bin %> checkout latest'},

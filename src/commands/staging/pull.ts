@@ -1,5 +1,6 @@
 import * as Flags from '@oclif/core/flags'
 
+import {alsoAvailableAs, paragraphs} from '../../base/help.js'
 import {StagingCommand} from '../../base/staging-command.js'
 
 const LEAN = [
@@ -12,13 +13,18 @@ const LEAN = [
 export default class StagingPull extends StagingCommand {
   static hiddenAliases = ['pull']
   static summary = 'Clone the module monorepo into staging, or fetch it and move the selected branch forward.'
-  static description = `The first pull clones the upstream (PROJECT_PLANTON_REPO_URL) into ~/.project-planton/staging/project-planton and selects the tag equal to this CLI's version, or the default branch.
-
-Later pulls fetch branches and tags (tags moved upstream follow). When the selected version is a branch, the work tree moves to its new head; a pinned tag or commit stays where it is, and the output says when a newer release exists. Local changes in staging are never overwritten unless --force is given.
-
-${LEAN}
-
-Also available as \`<%= config.bin %> pull\`.`
+  static description = paragraphs(
+    [
+      'The first pull clones the upstream (PROJECT_PLANTON_REPO_URL) into ~/.project-planton/staging/project-planton',
+      "and selects the tag equal to this CLI's version, or the default branch.",
+    ],
+    [
+      'Later pulls fetch branches and tags (tags moved upstream follow). When the selected version is a branch, the work tree moves to its new head;',
+      'a pinned tag or commit stays where it is, and the output says when a newer release exists.',
+      'Local changes in staging are never overwritten unless --force is given.',
+    ],
+    LEAN,
+  ) + alsoAvailableAs('pull')
   static examples = [
     {description: 'Clone or update staging', command: '<%= config.bin %> <%= command.id %>'},
     {description: 'Update and print the result as JSON', command: '<%= config.bin %> pull --json'},

@@ -49,7 +49,11 @@ export default class StagingStatus extends StagingCommand {
       ['Binaries', `${moduleBinaries.binaries} module binary(ies), ${formatBytes(moduleBinaries.bytes)} (${binaryKinds})`],
       ['Workspaces', workspaces.length === 0 ? 'none' : `${workspaces.length} (${workspaces.filter(w => w.running).length} running, ${workspaces.filter(w => !w.running).length} left over)`],
     ]
-    if (status.pending) lines.push(['Interrupted', `a checkout of ${status.pending.ref} was cut short; the next command finishes it (or gives it up if git refuses, keeping ${status.ref ?? 'the selected version'})`])
+    if (status.pending) {
+      const keeping = status.ref ?? 'the selected version'
+      lines.push(['Interrupted', `a checkout of ${status.pending.ref} was cut short; the next command finishes it (or gives it up if git refuses, keeping ${keeping})`])
+    }
+
     for (const [k, v] of lines) this.log(`${`${k}:`.padEnd(13)}${v}`)
     for (const w of workspaces.filter(w => !w.running)) this.log(`  ${w.path}${w.kept ? ' (kept with --no-cleanup)' : ''}`)
     return document

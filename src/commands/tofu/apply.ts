@@ -1,11 +1,12 @@
 import * as Flags from '@oclif/core/flags'
 
 import {autoApproveFlag, tofuBackendFlags} from '../../base/flags.js'
+import {TOFU_DESCRIPTION} from '../../base/help.js'
 import {IacCommand, type IacTarget} from '../../base/iac-command.js'
 
 export default class TofuApply extends IacCommand {
   static summary = 'Deploy the manifest with its OpenTofu/Terraform module (init, then apply).'
-  static description = 'The provisioner label terraform runs the terraform binary; tofu runs tofu (terraform is used, with a notice, when only it is installed). Local state is kept under the CLI home (tofu/state/<kind>/<name>) and survives workspace cleanup.'
+  static description = TOFU_DESCRIPTION
   static examples = [
     {description: 'Apply after confirmation', command: '<%= config.bin %> <%= command.id %> -f bucket.yaml'},
     {description: 'Apply in CI', command: '<%= config.bin %> <%= command.id %> -f bucket.yaml --auto-approve'},

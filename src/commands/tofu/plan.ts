@@ -1,11 +1,12 @@
 import * as Flags from '@oclif/core/flags'
 
 import {tofuBackendFlags} from '../../base/flags.js'
+import {TOFU_DESCRIPTION} from '../../base/help.js'
 import {IacCommand, type IacTarget} from '../../base/iac-command.js'
 
 export default class TofuPlan extends IacCommand {
   static summary = 'Show what OpenTofu/Terraform would change (init, then plan).'
-  static description = 'The provisioner label terraform runs the terraform binary; tofu runs tofu (terraform is used, with a notice, when only it is installed). Local state is kept under the CLI home (tofu/state/<kind>/<name>) and survives workspace cleanup.'
+  static description = TOFU_DESCRIPTION
   static examples = [
     {description: 'Plan the changes', command: '<%= config.bin %> <%= command.id %> -f bucket.yaml'},
     {description: 'Plan a destroy', command: '<%= config.bin %> <%= command.id %> -f bucket.yaml --destroy'},

@@ -68,7 +68,9 @@ export function checkPlanFits(planFile: string, record: PlanRecord, run: {stack:
   if (record.stack !== run.stack) throw new InvalidInputError(`--plan ${planFile} was made for stack ${record.stack}, not ${run.stack}`)
   const now = planOrigin(run.module)
   if (record.commit && record.commit !== now.commit) {
-    throw new InvalidInputError(`--plan ${planFile} was made from ${record.ref ?? ''} ${record.commit.slice(0, 12)}, but this run uses ${now.commit ? `${now.ref} ${now.commit.slice(0, 12)}` : now.folder}`.replace('  ', ' '), {
+    const made = [record.ref, record.commit.slice(0, 12)].filter(Boolean).join(' ')
+    const uses = now.commit ? `${now.ref} ${now.commit.slice(0, 12)}` : now.folder
+    throw new InvalidInputError(`--plan ${planFile} was made from ${made}, but this run uses ${uses}`, {
       hint: `Apply it with the module it was made from: --module-version ${record.commit}, or plan again.`,
     })
   }

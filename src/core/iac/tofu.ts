@@ -170,9 +170,14 @@ async function declaresBackend(moduleDir: string): Promise<boolean> {
   return false
 }
 
+/** Keys with / or . are label or annotation keys: written as the user wrote them. */
+function snakeKey(key: string): string {
+  return key.includes('/') || key.includes('.') ? key : key.replaceAll(/([a-z\d])([A-Z])/g, '$1_$2').toLowerCase()
+}
+
 /** Manifest keys are camelCase; module variables are snake_case. */
 export function snakeKeys(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(v => snakeKeys(v))
   if (value === null || typeof value !== 'object') return value
-  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k.includes('/') || k.includes('.') ? k : k.replaceAll(/([a-z\d])([A-Z])/g, '$1_$2').toLowerCase(), k === 'labels' ? v : snakeKeys(v)]))
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [snakeKey(k), k === 'labels' ? v : snakeKeys(v)]))
 }

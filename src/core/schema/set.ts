@@ -17,7 +17,7 @@
  * set; here the value is converted, as the issue of typed --set asks.
  */
 import {
-  create, type DescField, type DescMessage, isMessage, type Message, ScalarType,
+  create, type DescEnum, type DescField, type DescMessage, isMessage, type Message, ScalarType,
 } from '@bufbuild/protobuf'
 import {reflect, type ReflectMap, type ReflectMessage} from '@bufbuild/protobuf/reflect'
 
@@ -199,22 +199,24 @@ const INT_LIMITS: Partial<Record<ScalarType, [bigint, bigint, boolean]>> = {
   [ScalarType.UINT64]: [0n, (2n ** 64n) - 1n, true],
 }
 
-/** The value of a `--set`, converted to the type of `field`. */
-export function convertSetValue(field: DescField & {fieldKind: 'enum' | 'scalar'}, text: string): {error?: string; value?: unknown} {
-  if (field.fieldKind === 'enum') {
-    const names = field.enum.values.map(v => v.name)
-    const exact = field.enum.values.find(v => v.name === text) ?? field.enum.values.find(v => v.name.toLowerCase() === text.toLowerCase())
-    if (exact) return {value: exact.number}
-    // An enum's number is an int32 (proto3 keeps numbers it does not name).
-    if (/^-?\d+$/.test(text)) {
-      const n = Number(text)
-      return n >= -2_147_483_648 && n <= 2_147_483_647 ? {value: n} : {error: `${text} is out of range for ${field.enum.name} (an int32)`}
-    }
-
-    const near = closest(text, names, 2)
-    return {error: `${JSON.stringify(text)} is not a value of ${field.enum.name}${near.length > 0 ? `; did you mean ${near.join(' or ')}?` : ''} (values: ${names.join(', ')})`}
+/** An enum value by name (exact, then ignoring case) or by number. */
+function convertEnumValue(type: DescEnum, text: string): {error?: string; value?: unknown} {
+  const names = type.values.map(v => v.name)
+  const exact = type.values.find(v => v.name === text) ?? type.values.find(v => v.name.toLowerCase() === text.toLowerCase())
+  if (exact) return {value: exact.number}
+  // An enum's number is an int32 (proto3 keeps numbers it does not name).
+  if (/^-?\d+$/.test(text)) {
+    const n = Number(text)
+    return n >= -2_147_483_648 && n <= 2_147_483_647 ? {value: n} : {error: `${text} is out of range for ${type.name} (an int32)`}
   }
 
+  const near = closest(text, names, 2)
+  return {error: `${JSON.stringify(text)} is not a value of ${type.name}${near.length > 0 ? `; did you mean ${near.join(' or ')}?` : ''} (values: ${names.join(', ')})`}
+}
+
+/** The value of a `--set`, converted to the type of `field`. */
+export function convertSetValue(field: DescField & {fieldKind: 'enum' | 'scalar'}, text: string): {error?: string; value?: unknown} {
+  if (field.fieldKind === 'enum') return convertEnumValue(field.enum, text)
   const limits = INT_LIMITS[field.scalar]
   if (limits) {
     const [min, max, big] = limits
