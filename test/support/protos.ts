@@ -11,7 +11,7 @@
 import {toBinary} from '@bufbuild/protobuf'
 import {type FileDescriptorProto, FileDescriptorProtoSchema} from '@bufbuild/protobuf/wkt'
 
-import {buildRegistry} from '../../src/core/schema/descriptors.js'
+import {buildRegistry, dependencyClosure} from '../../src/core/schema/descriptors.js'
 import {protoTextCompiler} from '../../src/core/schema/proto-text.js'
 import {API_ROOT, GO_MODULE} from './monorepo.js'
 
@@ -220,17 +220,7 @@ export function compileProtos(sources: Record<string, string>): Map<string, File
     if (out.has(name) || !(name in sources)) return
     const deps = protoTextCompiler.imports(name, sources[name])
     for (const d of deps) visit(d)
-    const closure: FileDescriptorProto[] = []
-    const seen = new Set<string>()
-    const collect = (n: string): void => {
-      const fd = out.get(n)
-      if (!fd || seen.has(n)) return
-      seen.add(n)
-      for (const d of fd.dependency) collect(d)
-      closure.push(fd)
-    }
-
-    for (const d of deps) collect(d)
+    const closure = dependencyClosure(deps, n => out.get(n))
     out.set(name, protoTextCompiler.compile(name, sources[name], buildRegistry(closure, deps)))
   }
 

@@ -107,7 +107,7 @@ export async function readClosure(source: SchemaSource, apiProto: string, text?:
     try {
       // Only what this file imports (transitively): a registry of every file so far would make
       // the compile of a kind with thousands of imports quadratic.
-      const compiled = compiler!.compile(f.name, f.text!, buildRegistry(importsOf(f.deps, byName), f.deps))
+      const compiled = compiler!.compile(f.name, f.text!, buildRegistry(dependencyClosure(f.deps, name => byName.get(name)), f.deps))
       out.push(compiled)
       byName.set(f.name, compiled)
     } catch (error) {
@@ -175,19 +175,23 @@ function dependencyOrder(root: string, found: Map<string, Found>): Found[] {
   return out
 }
 
-/** The files `deps` name and everything they import, dependencies first (library files are left to buildRegistry). */
-function importsOf(deps: string[], byName: Map<string, FileDescriptorProto>): FileDescriptorProto[] {
+/**
+ * The files `roots` name and everything they import, dependencies first, each once: those `lookup`
+ * knows (what it does not know is left out, with its imports).
+ */
+export function dependencyClosure(roots: Iterable<string>, lookup: (name: string) => FileDescriptorProto | undefined): FileDescriptorProto[] {
   const out: FileDescriptorProto[] = []
   const seen = new Set<string>()
   const visit = (name: string): void => {
-    const file = byName.get(name)
-    if (!file || seen.has(name)) return
+    if (seen.has(name)) return
+    const file = lookup(name)
+    if (!file) return
     seen.add(name)
     for (const dep of file.dependency) visit(dep)
     out.push(file)
   }
 
-  for (const dep of deps) visit(dep)
+  for (const name of roots) visit(name)
   return out
 }
 
@@ -197,18 +201,7 @@ function importsOf(deps: string[], byName: Map<string, FileDescriptorProto>): Fi
  */
 export function buildRegistry(files: FileDescriptorProto[], imports: string[] = []): FileRegistry {
   const libs = libraryFiles()
-  const needed: FileDescriptorProto[] = []
-  const seen = new Set<string>()
-  const addLibrary = (name: string): void => {
-    const lib = libs.get(name)
-    if (!lib || seen.has(name)) return
-    seen.add(name)
-    for (const dep of lib.proto.dependency) addLibrary(dep)
-    needed.push(lib.proto)
-  }
-
-  for (const f of files) for (const dep of f.dependency) addLibrary(dep)
-  for (const dep of imports) addLibrary(dep)
+  const needed = dependencyClosure([...files.flatMap(f => f.dependency), ...imports], name => libs.get(name)?.proto)
   try {
     return createFileRegistry(create(FileDescriptorSetSchema, {file: [...needed, ...files]}))
   } catch (error) {
