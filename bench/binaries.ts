@@ -27,22 +27,15 @@ import type * as PrepareModule from '../src/core/prepare.js'
 import type * as StagingModule from '../src/core/staging.js'
 import type * as WorkspaceModule from '../src/core/workspace.js'
 
-import {formatMs, median, timeAsync} from './measure.js'
+import {
+  type BenchRow, formatMs, median, timeAsync,
+} from './measure.js'
 import {createMonorepo, type KindInfo, type MonorepoFacts} from './monorepo.js'
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const MiB = 1024 * 1024
 
-export type BinaryRow = {
-  id: string
-  what: string
-  ours: number
-  base: number
-  kind: 'cost' | 'speedup'
-  goal?: number
-  baseName: string
-  check?: {ok: boolean; detail: string; goal: string}
-}
+export type BinaryRow = BenchRow
 
 type Modules = {
   cache: typeof CacheModule

@@ -19,13 +19,13 @@ import path from 'node:path'
 import {fileURLToPath, pathToFileURL} from 'node:url'
 
 import {
-  formatMs, median, output, timeChild,
+  type BenchRow, formatMs, median, output, timeChild,
 } from './measure.js'
 import {createMonorepo, type KindInfo} from './monorepo.js'
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 
-export type LeanRow = {id: string; what: string; ours: number; base: number; kind: 'cost' | 'speedup'; baseName: string; goal?: number}
+export type LeanRow = BenchRow
 
 export type LeanOptions = {
   rounds?: number

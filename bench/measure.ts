@@ -108,3 +108,18 @@ export function formatMs(ms: number): string {
   if (ms >= 10) return `${ms.toFixed(1)} ms`
   return `${ms.toFixed(2)} ms`
 }
+
+/** One row of the benchmark table. */
+export type BenchRow = {
+  id: string
+  what: string
+  ours: number
+  base: number
+  /** speed-up: base ÷ ours must reach the goal; cost: ours ÷ base must stay under it */
+  kind: 'cost' | 'speedup'
+  /** undefined: shown for information, no goal */
+  goal?: number
+  baseName: string
+  /** a yes/no check instead of timings (`goal`: what it must show) */
+  check?: {ok: boolean; detail: string; goal?: string}
+}

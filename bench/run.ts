@@ -25,7 +25,7 @@ import type * as WorkspaceModule from '../src/core/workspace.js'
 
 import {leanRows} from './lean.js'
 import {
-  childCpuMs, cpuModel, formatMs, fsType, median, output, timeAsync, timeChild, timeParallel,
+  type BenchRow, childCpuMs, cpuModel, formatMs, fsType, median, output, timeAsync, timeChild, timeParallel,
 } from './measure.js'
 import {
   createMonorepo, kindDir, type KindInfo, type MonorepoFacts,
@@ -49,19 +49,7 @@ const SCALES = quick ? [2] : [2, 4]
 const PARALLEL = 16
 const MiB = 1024 * 1024
 
-type Row = {
-  id: string
-  what: string
-  ours: number
-  base: number
-  /** speed-up: base ÷ ours must reach the goal; cost: ours ÷ base must stay under it */
-  kind: 'cost' | 'speedup'
-  /** undefined: shown for information, no goal */
-  goal?: number
-  baseName: string
-  /** a yes/no check instead of timings */
-  check?: {ok: boolean; detail: string}
-}
+type Row = BenchRow
 
 const rows: Row[] = []
 const log = (line: string) => process.stderr.write(`${line}\n`)

@@ -12,11 +12,13 @@ import {fileURLToPath, pathToFileURL} from 'node:url'
 
 import {upstreamSchemaFiles} from '../test/support/protos.js'
 import {createUpstream, makeTempDir, removeTempDirs} from '../test/support/upstream.js'
-import {median, timeAsync, timeChild} from './measure.js'
+import {
+  type BenchRow, median, timeAsync, timeChild,
+} from './measure.js'
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 
-export type SchemaRow = {id: string; what: string; ours: number; base: number; kind: 'cost' | 'speedup'; baseName: string; goal?: number}
+export type SchemaRow = BenchRow
 
 export async function schemaRows(opts: {rounds?: number; cli?: string; env?: NodeJS.ProcessEnv} = {}): Promise<SchemaRow[]> {
   const rounds = opts.rounds ?? 7

@@ -14,7 +14,9 @@ import {homePaths} from '../../src/core/home.js'
 import {prepareRun} from '../../src/core/prepare.js'
 import {isAlive} from '../../src/core/process.js'
 import {removeWorkspace} from '../../src/core/workspace.js'
-import {ROOT, runProgram} from '../support/cli.js'
+import {
+  type CliResult, collect, ROOT, runProgram,
+} from '../support/cli.js'
 import {
   goBuilds, installGoStandIn, readGoRecords, readProgramRuns,
 } from '../support/go-stand-in.js'
@@ -103,28 +105,13 @@ function asBinary(r: ModuleBinary): Extract<ModuleBinary, {kind: 'binary'}> {
   return r
 }
 
-type Child = {code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string}
-
-function startChild(request: string, env: NodeJS.ProcessEnv): {pid: number; done: Promise<Child>; stderr: () => string} {
+function startChild(request: string, env: NodeJS.ProcessEnv): {pid: number; done: Promise<CliResult>; stderr: () => string} {
   const child = spawn(process.execPath, ['--import', 'tsx', CHILD, request], {cwd: ROOT, env: {...process.env, ...env}, stdio: ['ignore', 'pipe', 'pipe']})
-  let stdout = ''
-  let stderr = ''
-  child.stdout.on('data', (d: Buffer) => {
-    stdout += d.toString()
-  })
-  child.stderr.on('data', (d: Buffer) => {
-    stderr += d.toString()
-  })
-  const done = new Promise<Child>((resolve, reject) => {
-    child.on('error', reject)
-    child.on('close', (code, signal) => resolve({
-      code, signal, stdout, stderr,
-    }))
-  })
-  return {pid: child.pid!, done, stderr: () => stderr}
+  const out = collect(child)
+  return {pid: child.pid!, done: out.done, stderr: out.stderr}
 }
 
-async function resultOf(done: Promise<Child>): Promise<ModuleBinary> {
+async function resultOf(done: Promise<CliResult>): Promise<ModuleBinary> {
   const res = await done
   if (res.code !== 0) throw new Error(`child failed (${res.code ?? res.signal}): ${res.stderr}`)
   return JSON.parse(res.stdout) as ModuleBinary

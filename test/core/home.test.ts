@@ -9,18 +9,8 @@ import {InvalidInputError} from '../../src/core/errors.js'
 import {
   checkHome, DEFAULT_REPO_URL, HOME_MARK, homePaths, isLocalPath, localRepoPath, resolveHome, resolveRepoUrl,
 } from '../../src/core/home.js'
+import {rejectsInput} from '../support/expect.js'
 import {makeTempDir, removeTempDirs} from '../support/upstream.js'
-
-async function rejects(promise: Promise<unknown>): Promise<InvalidInputError> {
-  try {
-    await promise
-  } catch (error) {
-    expect(error).to.be.instanceOf(InvalidInputError)
-    return error as InvalidInputError
-  }
-
-  return expect.fail('accepted')
-}
 
 /**
  * How git itself reads `url` (no scheme): it runs the SSH command for an scp-like `host:path`, says
@@ -135,7 +125,7 @@ describe('home', () => {
     it("refuses a home holding the user's own files, naming some, and changes nothing there", async () => {
       const home = makeTempDir('pp-home-')
       for (const f of ['Documents', 'notes.txt', 'photo.jpg', 'staging', 'z.txt']) writeFileSync(path.join(home, f), '')
-      const error = await rejects(checkHome(home))
+      const error = await rejectsInput(checkHome(home))
       expect(error.message).to.equal(`${home} holds files project-planton did not make (Documents, notes.txt, photo.jpg, …), so it is not used as the CLI home`)
       expect(error.exitCode).to.equal(2)
       expect(readdirSync(home).sort()).to.deep.equal(['Documents', 'notes.txt', 'photo.jpg', 'staging', 'z.txt'])
@@ -152,7 +142,7 @@ describe('home', () => {
     it('refuses a file in place of the home', async () => {
       const file = path.join(makeTempDir('pp-home-'), 'home')
       writeFileSync(file, 'x')
-      expect((await rejects(checkHome(file))).message).to.contain('is a file, not a folder')
+      expect((await rejectsInput(checkHome(file))).message).to.contain('is a file, not a folder')
     })
 
     it('refuses a home it cannot read', async function () {
@@ -164,7 +154,7 @@ describe('home', () => {
       const home = makeTempDir('pp-home-')
       chmodSync(home, 0o000)
       try {
-        expect((await rejects(checkHome(home))).message).to.contain('permission denied')
+        expect((await rejectsInput(checkHome(home))).message).to.contain('permission denied')
       } finally {
         chmodSync(home, 0o700)
       }

@@ -10,18 +10,8 @@ import {InvalidInputError} from '../../src/core/errors.js'
 import {
   stackFqdn, stackSlug, stackStateDir, tofuStackId, validateStackId,
 } from '../../src/core/stack.js'
+import {rejectsInput} from '../support/expect.js'
 import {makeTempDir, removeTempDirs} from '../support/upstream.js'
-
-async function rejects(promise: Promise<unknown>): Promise<InvalidInputError> {
-  try {
-    await promise
-  } catch (error) {
-    expect(error).to.be.instanceOf(InvalidInputError)
-    return error as InvalidInputError
-  }
-
-  return expect.fail('accepted')
-}
 
 function throws(fn: () => unknown): InvalidInputError {
   try {
@@ -150,7 +140,7 @@ describe('stack ids', () => {
       for (const [id, old, other] of cases) {
         const root = makeTempDir('pp-state-')
         const legacy = legacyState(root, old)
-        const error = await rejects(stackStateDir(root, id))
+        const error = await rejectsInput(stackStateDir(root, id))
         expect(error.message).to.contain(`may belong to stack ${id} or to ${other}`)
         expect(error.hint).to.equal(`If it is the state of ${id}, move it: mv '${legacy}' '${path.join(root, stackSlug(id))}'`)
         expect(readdirSync(root), id).to.deep.equal([old])
@@ -160,7 +150,7 @@ describe('stack ids', () => {
     it('refuses an invalid id before looking at the disk', async () => {
       const root = makeTempDir('pp-state-')
       legacyState(root, '..__x')
-      await rejects(stackStateDir(root, '../x'))
+      await rejectsInput(stackStateDir(root, '../x'))
       expect(existsSync(path.join(root, '..__x'))).to.equal(true)
     })
   })

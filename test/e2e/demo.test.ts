@@ -5,7 +5,9 @@ import {spawn} from 'node:child_process'
 import {existsSync, symlinkSync} from 'node:fs'
 import path from 'node:path'
 
-import {hashTree, onPath, ROOT} from '../support/cli.js'
+import {
+  collect, hashTree, onPath, ROOT,
+} from '../support/cli.js'
 import {makeTempDir, removeTempDirs} from '../support/upstream.js'
 
 function newcomerEnv(home: string): NodeJS.ProcessEnv {
@@ -21,19 +23,10 @@ function newcomerEnv(home: string): NodeJS.ProcessEnv {
 }
 
 // Not runProgram: the demo's steps are checked in order, so stdout and stderr are kept interleaved.
-function runDemo(env: NodeJS.ProcessEnv): Promise<{code: null | number; output: string}> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(ROOT, 'scripts', 'demo.mjs')], {cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe']})
-    let output = ''
-    child.stdout.on('data', (d: Buffer) => {
-      output += d.toString()
-    })
-    child.stderr.on('data', (d: Buffer) => {
-      output += d.toString()
-    })
-    child.on('error', reject)
-    child.on('close', code => resolve({code, output}))
-  })
+async function runDemo(env: NodeJS.ProcessEnv): Promise<{code: null | number; output: string}> {
+  const out = collect(spawn(process.execPath, [path.join(ROOT, 'scripts', 'demo.mjs')], {cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe']}))
+  const {code} = await out.done
+  return {code, output: out.both()}
 }
 
 describe('e2e: the offline demo', () => {

@@ -3,7 +3,9 @@
 // and stops it at a moment chosen by what is seen on disk or in the output.
 import {type ChildProcess, spawn} from 'node:child_process'
 
-import {type CliResult, ROOT, RUN_JS} from '../support/cli.js'
+import {
+  type CliResult, collect, ROOT, RUN_JS,
+} from '../support/cli.js'
 
 export type GroupCli = {
   child: ChildProcess
@@ -25,37 +27,25 @@ export function startGroup(args: string[], opts: {env: NodeJS.ProcessEnv; cwd?: 
     env: opts.env,
     stdio: ['pipe', 'pipe', 'pipe'],
   })
-  let stdout = ''
-  let stderr = ''
   let finished = false
-  child.stdout!.on('data', (d: Buffer) => {
-    stdout += d.toString()
-  })
-  child.stderr!.on('data', (d: Buffer) => {
-    stderr += d.toString()
-  })
+  const out = collect(child)
   child.stdin!.on('error', () => {})
   if (opts.keepStdinOpen) child.stdin!.write(opts.input ?? '')
   else child.stdin!.end(opts.input)
-  const done = new Promise<CliResult>(resolve => {
-    child.on('close', (code, signal) => {
-      finished = true
-      resolve({
-        code, signal, stderr, stdout,
-      })
-    })
+  const done = out.done.finally(() => {
+    finished = true
   })
   return {
     child,
     done,
     exited: () => finished || child.exitCode !== null || child.signalCode !== null,
-    output: () => stdout + stderr,
+    output: () => out.stdout() + out.stderr(),
     pid: child.pid!,
     async waitFor(re, timeoutMs = 60_000) {
       const started = Date.now()
-      while (!re.test(stdout + stderr)) {
-        if (finished || child.exitCode !== null) throw new Error(`exited before ${re}:\n${stdout}${stderr}`)
-        if (Date.now() - started > timeoutMs) throw new Error(`no ${re} after ${timeoutMs} ms:\n${stdout}${stderr}`)
+      while (!re.test(out.both())) {
+        if (finished || child.exitCode !== null) throw new Error(`exited before ${re}:\n${out.both()}`)
+        if (Date.now() - started > timeoutMs) throw new Error(`no ${re} after ${timeoutMs} ms:\n${out.both()}`)
         await sleep(20)
       }
     },

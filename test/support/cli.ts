@@ -57,6 +57,38 @@ export function sandbox(upstream?: Upstream | string, extraEnv: NodeJS.ProcessEn
 
 export type CliResult = {code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string}
 
+/** What a child writes, kept as it comes: each stream, and both in the order they arrived. */
+export type Collected = {stdout(): string; stderr(): string; both(): string; done: Promise<CliResult>}
+
+/** Collects `child`'s output (`onData` is called after each chunk and at the end). */
+export function collect(child: ChildProcess, onData: () => void = () => {}): Collected {
+  let stdout = ''
+  let stderr = ''
+  let both = ''
+  child.stdout!.on('data', (d: Buffer) => {
+    stdout += d.toString()
+    both += d.toString()
+    onData()
+  })
+  child.stderr!.on('data', (d: Buffer) => {
+    stderr += d.toString()
+    both += d.toString()
+    onData()
+  })
+  const done = new Promise<CliResult>((resolve, reject) => {
+    child.on('error', reject)
+    child.on('close', (code, signal) => {
+      onData()
+      resolve({
+        code, signal, stdout, stderr,
+      })
+    })
+  })
+  return {
+    stdout: () => stdout, stderr: () => stderr, both: () => both, done,
+  }
+}
+
 export type RunningCli = {
   child: ChildProcess
   stdout(): string
@@ -66,16 +98,16 @@ export type RunningCli = {
   done: Promise<CliResult>
 }
 
-/**
- * Starts the built CLI. `terminal`: inside a pseudo-terminal made by util-linux `script` (stdin,
- * stdout and stderr are the terminal; what is written to the child's stdin is typed at it, so
- * "\x03" is a Ctrl-C the terminal turns into SIGINT for the foreground process group).
- */
 /** `s` as one word for /bin/sh. */
 function shellQuote(s: string): string {
   return `'${s.replaceAll("'", "'\\''")}'`
 }
 
+/**
+ * Starts the built CLI. `terminal`: inside a pseudo-terminal made by util-linux `script` (stdin,
+ * stdout and stderr are the terminal; what is written to the child's stdin is typed at it, so
+ * "\x03" is a Ctrl-C the terminal turns into SIGINT for the foreground process group).
+ */
 export function startCli(args: string[], opts: {env: NodeJS.ProcessEnv; cwd?: string; input?: string; terminal?: boolean}): RunningCli {
   const argv = [process.execPath, RUN_JS, ...args]
   const child = opts.terminal
@@ -89,45 +121,28 @@ export function startCli(args: string[], opts: {env: NodeJS.ProcessEnv; cwd?: st
       env: opts.env,
       stdio: ['pipe', 'pipe', 'pipe'],
     })
-  let stdout = ''
-  let stderr = ''
   const waiters: Array<() => void> = []
   const poke = () => {
     for (const w of waiters.splice(0)) w()
   }
 
-  child.stdout!.on('data', (d: Buffer) => {
-    stdout += d.toString()
-    poke()
-  })
-  child.stderr!.on('data', (d: Buffer) => {
-    stderr += d.toString()
-    poke()
-  })
+  const out = collect(child, poke)
   if (opts.terminal) {
     if (opts.input !== undefined) child.stdin!.write(opts.input)
-  } else if (opts.input === undefined) child.stdin!.end()
-  else child.stdin!.end(opts.input)
-  const done = new Promise<CliResult>(resolve => {
-    child.on('close', (code, signal) => {
-      poke()
-      resolve({
-        code, signal, stdout, stderr,
-      })
-    })
-  })
+  } else child.stdin!.end(opts.input)
   return {
     child,
-    stdout: () => stdout,
-    stderr: () => stderr,
-    done,
+    stdout: out.stdout,
+    stderr: out.stderr,
+    done: out.done,
     waitFor(re, timeoutMs = 30_000) {
       return new Promise((resolve, reject) => {
         const started = Date.now()
         const check = () => {
-          if (re.test(stdout + stderr)) return resolve()
-          if (child.exitCode !== null || child.signalCode !== null) return reject(new Error(`exited before ${re}: ${stdout}${stderr}`))
-          if (Date.now() - started > timeoutMs) return reject(new Error(`timed out waiting for ${re}: ${stdout}${stderr}`))
+          const seen = out.stdout() + out.stderr()
+          if (re.test(seen)) return resolve()
+          if (child.exitCode !== null || child.signalCode !== null) return reject(new Error(`exited before ${re}: ${seen}`))
+          if (Date.now() - started > timeoutMs) return reject(new Error(`timed out waiting for ${re}: ${seen}`))
           waiters.push(check)
           setTimeout(check, 200)
         }
@@ -193,19 +208,5 @@ export function onPath(name: string, pathValue = process.env.PATH ?? ''): string
 
 /** Runs any program to completion, capturing its output (stdin closed). */
 export function runProgram(command: string, args: string[], opts: {cwd: string; env: NodeJS.ProcessEnv}): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, {cwd: opts.cwd, env: opts.env, stdio: ['ignore', 'pipe', 'pipe']})
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (d: Buffer) => {
-      stdout += d.toString()
-    })
-    child.stderr.on('data', (d: Buffer) => {
-      stderr += d.toString()
-    })
-    child.on('error', reject)
-    child.on('close', (code, signal) => resolve({
-      code, signal, stdout, stderr,
-    }))
-  })
+  return collect(spawn(command, args, {cwd: opts.cwd, env: opts.env, stdio: ['ignore', 'pipe', 'pipe']})).done
 }

@@ -53,6 +53,31 @@ export function recordingProgram(marker: string, runsFile: string): string {
   return `#!/bin/sh\nprintf '%s %s\\n' '${marker}' "$*" >> '${runsFile}'\n`
 }
 
+/**
+ * Starts `server` on a free port of 127.0.0.1, keeping its connections in `sockets` (with the
+ * tunnels a caller adds) so that `stop` ends them all at once.
+ */
+async function listenLocal(server: Server, sockets = new Set<Socket>()): Promise<{port: number; sockets: Set<Socket>; stop(): Promise<void>}> {
+  server.on('connection', (s: Socket) => {
+    sockets.add(s)
+    s.on('close', () => sockets.delete(s))
+  })
+  await new Promise<void>(resolve => {
+    server.listen(0, '127.0.0.1', resolve)
+  })
+  const {port} = server.address() as {port: number}
+  return {
+    port,
+    sockets,
+    async stop() {
+      for (const s of sockets) s.destroy()
+      await new Promise<void>(resolve => {
+        server.close(() => resolve())
+      })
+    },
+  }
+}
+
 export async function startReleaseServer(tls?: {key: string; cert: string}): Promise<ReleaseServer> {
   const routes = new Map<string, Route>()
   const requests: Requested[] = []
@@ -122,14 +147,7 @@ export async function startReleaseServer(tls?: {key: string; cert: string}): Pro
   }
 
   const server: Server = tls ? createHttpsServer({key: tls.key, cert: tls.cert}, handler) : createHttpServer(handler)
-  server.on('connection', (s: Socket) => {
-    sockets.add(s)
-    s.on('close', () => sockets.delete(s))
-  })
-  await new Promise<void>(resolve => {
-    server.listen(0, '127.0.0.1', resolve)
-  })
-  const {port} = server.address() as {port: number}
+  const {port, stop} = await listenLocal(server, sockets)
   const origin = `${tls ? 'https' : 'http'}://127.0.0.1:${port}`
   return {
     origin,
@@ -146,12 +164,7 @@ export async function startReleaseServer(tls?: {key: string; cert: string}): Pro
         waiters.set(p, [...(waiters.get(p) ?? []), resolve])
       })
     },
-    async stop() {
-      for (const s of sockets) s.destroy()
-      await new Promise<void>(resolve => {
-        server.close(() => resolve())
-      })
-    },
+    stop,
   }
 }
 
@@ -187,23 +200,11 @@ export async function startProxy(): Promise<Proxy> {
     upstream.on('error', () => client.destroy())
     client.on('error', () => upstream.destroy())
   })
-  server.on('connection', (s: Socket) => {
-    sockets.add(s)
-    s.on('close', () => sockets.delete(s))
-  })
-  await new Promise<void>(resolve => {
-    server.listen(0, '127.0.0.1', resolve)
-  })
-  const {port} = server.address() as {port: number}
+  const {port, stop} = await listenLocal(server, sockets)
   return {
     url: `http://127.0.0.1:${port}`,
     tunnels,
     forwarded,
-    async stop() {
-      for (const s of sockets) s.destroy()
-      await new Promise<void>(resolve => {
-        server.close(() => resolve())
-      })
-    },
+    stop,
   }
 }
