@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [-- --keep]`: builds a synthetic monorepo of the real shape as a git
+ * `npm run bench [-- --quick] [-- --keep] [-- --against <checkout>]`: builds a synthetic monorepo of the real shape as a git
  * upstream in a temp folder (TMPDIR picks the file system) and measures, side by side in one run
  * (medians of several rounds), what a run of the CLI costs against what the reference
  * implementation does (`cp -a` of the clone per run, a plain `git clone`). Prints a Markdown table
@@ -10,6 +10,10 @@
  * rows marked "floor" show the least each measurement can take on the machine. In-process figures import
  * the compiled core modules from dist/. The IaC tools are stand-ins that exit at once, so the
  * figures are the CLI's own overhead.
+ *
+ * `--against <checkout>`: another built checkout of this CLI (an earlier commit, `npm ci && npm run
+ * build` in it); its whole-CLI runs are timed in the same rounds as ours, each with a home of its
+ * own, so a change can be held to "no whole run slower".
  */
 import {execFileSync} from 'node:child_process'
 import {
@@ -36,6 +40,8 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const CLI = path.join(ROOT, 'bin', 'run.js')
 const quick = process.argv.includes('--quick')
 const keep = process.argv.includes('--keep')
+const againstAt = process.argv.indexOf('--against')
+const AGAINST = againstAt === -1 ? undefined : path.resolve(process.argv[againstAt + 1] ?? '.', 'bin', 'run.js')
 
 /** Rounds per measurement; every round runs ours and the baseline back to back. */
 const ROUNDS = quick
@@ -205,6 +211,18 @@ const add = (s: Series, key: string, v: number) => {
   s[key].push(v)
 }
 
+/** The commit of the --against checkout (or its folder), to name it in the table. */
+function againstCommit(): string {
+  const dir = path.dirname(path.dirname(AGAINST!))
+  try {
+    return output('git', ['-C', dir, 'rev-parse', '--short=12', 'HEAD']).trim()
+  } catch (error) {
+    // Not a git checkout (an unpacked tarball): its folder names it.
+    log(`  --against: ${(error as Error).message.split('\n')[0]}`)
+    return dir
+  }
+}
+
 function cliArgs(t: Target, cli = RUN_CLI): string[] {
   return [cli, t.tool === 'tofu' ? 'tofu:plan' : 'pulumi:preview', '-f', t.file]
 }
@@ -281,6 +299,10 @@ async function setupScale(scale: number, facts: MonorepoFacts): Promise<ScaleRes
   const home = path.join(tmp, `home-${scale}x`)
   log(`Scale ${scale}×: warming staging (clone + one run of each)…`)
   for (const t of [tofu, small, large]) await timeChild(process.execPath, cliArgs(t), {env: cliEnv(home, facts.url)})
+  if (AGAINST && scale === 1) {
+    for (const t of [tofu, small, large]) await timeChild(process.execPath, cliArgs(t, AGAINST), {env: cliEnv(`${home}-against`, facts.url)})
+  }
+
   const closureFiles: Record<string, string> = {}
   for (const t of [tofu, small, large]) {
     const run = await prepareAndClean(home, facts.url, t)
@@ -322,6 +344,14 @@ async function measureRound(res: ScaleResult, r: number): Promise<void> {
   const env = cliEnv(home, facts.url)
   for (const t of [tofu, small, large]) add(series, `cli-${t.name}`, await timeChild(process.execPath, cliArgs(t), {env}))
   if (INSTALLED) add(series, 'cli-tofu-tree', await timeChild(process.execPath, cliArgs(tofu, CLI), {env}))
+  if (AGAINST && res.scale === 1) {
+    // Like against like: both from their working trees (an earlier checkout has no oclif manifest).
+    for (const t of [tofu, small, large]) {
+      add(series, `tree-${t.name}`, await timeChild(process.execPath, cliArgs(t, CLI), {env}))
+      add(series, `against-${t.name}`, await timeChild(process.execPath, cliArgs(t, AGAINST), {env: cliEnv(`${home}-against`, facts.url)}))
+    }
+  }
+
   add(series, 'cli-start', await timeChild(process.execPath, startOnlyArgs, {env, code: 2}))
   add(series, 'node', await timeChild(process.execPath, ['-e', '0'], {env}))
   // Copies are kept until the end: on ext4 with online discard, deleting hundreds of MiB makes the
@@ -373,6 +403,17 @@ function scaleRows(res: ScaleResult): void {
     {
       id: '3c', what: 'whole CLI `pulumi:preview` largest, stand-in pulumi', ours: median(s['cli-pulumi-large']), base: cp, baseName: 'cp -a alone', kind: 'speedup', goal: 15,
     },
+    ...(s['against-tofu']
+      ? [tofu, small, large].map(t => ({
+        id: `3${({tofu: 'a', 'pulumi-small': 'b'} as Record<string, string>)[t.name] ?? 'c'}~`,
+        what: `whole CLI ${t.tool === 'tofu' ? '`tofu:plan`' : `\`pulumi:preview\` ${t.name.slice('pulumi-'.length)}`}, this tree vs --against (both from their working trees)`,
+        ours: median(s[`tree-${t.name}`]),
+        base: median(s[`against-${t.name}`]),
+        baseName: `--against checkout at ${againstCommit()}`,
+        kind: 'cost' as const,
+        goal: 1.05,
+      }))
+      : []),
     ...(s['cli-tofu-tree']
       ? [{
         id: '3d', what: 'whole CLI `tofu:plan` from the working tree (no oclif manifest)', ours: median(s['cli-tofu-tree']), base: cp, baseName: 'cp -a alone', kind: 'speedup' as const,
