@@ -177,11 +177,11 @@ function target(name: string, tool: 'pulumi' | 'tofu', k: (typeof upstream.kinds
  * oclif.manifest.json (the working tree never has one). Whole-CLI rows run this copy; row 3d runs the
  * working tree for comparison.
  */
-function installedCopy(): string | undefined {
-  const copy = path.join(tmp, 'cli-with-manifest')
+function installedCopy(root = ROOT, name = 'cli-with-manifest'): string | undefined {
+  const copy = path.join(tmp, name)
   mkdirSync(copy)
-  execFileSync('cp', ['-a', path.join(ROOT, 'bin'), path.join(ROOT, 'dist'), path.join(ROOT, 'package.json'), copy])
-  symlinkSync(path.join(ROOT, 'node_modules'), path.join(copy, 'node_modules'))
+  execFileSync('cp', ['-a', path.join(root, 'bin'), path.join(root, 'dist'), path.join(root, 'package.json'), copy])
+  symlinkSync(path.join(root, 'node_modules'), path.join(copy, 'node_modules'))
   try {
     output(process.execPath, [path.join(ROOT, 'node_modules', 'oclif', 'bin', 'run.js'), 'manifest'], {
       cwd: copy,
@@ -197,6 +197,9 @@ function installedCopy(): string | undefined {
 const INSTALLED = installedCopy()
 const RUN_CLI = INSTALLED ?? CLI
 if (!INSTALLED) log('  whole-CLI rows run the working tree (no oclif manifest)')
+// The earlier build as installed too, when ours is: like against like.
+const AGAINST_RUN = AGAINST && INSTALLED ? (installedCopy(path.dirname(path.dirname(AGAINST)), 'against-with-manifest') ?? AGAINST) : AGAINST
+const OURS_VS = AGAINST_RUN && AGAINST_RUN !== AGAINST ? RUN_CLI : CLI
 
 const tofu = target('tofu', 'tofu', tofuKind)
 const small = target('pulumi-small', 'pulumi', smallKind)
@@ -300,7 +303,7 @@ async function setupScale(scale: number, facts: MonorepoFacts): Promise<ScaleRes
   log(`Scale ${scale}×: warming staging (clone + one run of each)…`)
   for (const t of [tofu, small, large]) await timeChild(process.execPath, cliArgs(t), {env: cliEnv(home, facts.url)})
   if (AGAINST && scale === 1) {
-    for (const t of [tofu, small, large]) await timeChild(process.execPath, cliArgs(t, AGAINST), {env: cliEnv(`${home}-against`, facts.url)})
+    for (const t of [tofu, small, large]) await timeChild(process.execPath, cliArgs(t, AGAINST_RUN), {env: cliEnv(`${home}-against`, facts.url)})
   }
 
   const closureFiles: Record<string, string> = {}
@@ -345,10 +348,10 @@ async function measureRound(res: ScaleResult, r: number): Promise<void> {
   for (const t of [tofu, small, large]) add(series, `cli-${t.name}`, await timeChild(process.execPath, cliArgs(t), {env}))
   if (INSTALLED) add(series, 'cli-tofu-tree', await timeChild(process.execPath, cliArgs(tofu, CLI), {env}))
   if (AGAINST && res.scale === 1) {
-    // Like against like: both from their working trees (an earlier checkout has no oclif manifest).
+    // Like against like: both installed (with an oclif manifest) when both can be, else both from their trees.
     for (const t of [tofu, small, large]) {
-      add(series, `tree-${t.name}`, await timeChild(process.execPath, cliArgs(t, CLI), {env}))
-      add(series, `against-${t.name}`, await timeChild(process.execPath, cliArgs(t, AGAINST), {env: cliEnv(`${home}-against`, facts.url)}))
+      add(series, `tree-${t.name}`, await timeChild(process.execPath, cliArgs(t, OURS_VS), {env}))
+      add(series, `against-${t.name}`, await timeChild(process.execPath, cliArgs(t, AGAINST_RUN), {env: cliEnv(`${home}-against`, facts.url)}))
     }
   }
 
@@ -364,6 +367,7 @@ async function measureRound(res: ScaleResult, r: number): Promise<void> {
 
 function scaleRows(res: ScaleResult): void {
   const s = res.series
+  const alike = OURS_VS === CLI ? 'both from their working trees' : 'both with an oclif manifest'
   const cp = median(s.cp)
   const cpName = `cp -a of the clone (${res.facts.files} files)`
   rows.push(
@@ -406,7 +410,7 @@ function scaleRows(res: ScaleResult): void {
     ...(s['against-tofu']
       ? [tofu, small, large].map(t => ({
         id: `3${({tofu: 'a', 'pulumi-small': 'b'} as Record<string, string>)[t.name] ?? 'c'}~`,
-        what: `whole CLI ${t.tool === 'tofu' ? '`tofu:plan`' : `\`pulumi:preview\` ${t.name.slice('pulumi-'.length)}`}, this tree vs --against (both from their working trees)`,
+        what: `whole CLI ${t.tool === 'tofu' ? '`tofu:plan`' : `\`pulumi:preview\` ${t.name.slice('pulumi-'.length)}`}, ours vs --against (${alike})`,
         ours: median(s[`tree-${t.name}`]),
         base: median(s[`against-${t.name}`]),
         baseName: `--against checkout at ${againstCommit()}`,

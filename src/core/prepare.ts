@@ -9,7 +9,6 @@ import type {Prefetch} from './blob-fetch.js'
 import type {GitRepository, TreeEntry} from './git.js'
 import type {Manifest} from './manifest.js'
 
-import {binaryPulumiYaml} from './binaries/pulumi-yaml.js'
 import {HandOver} from './blobs.js'
 import {formatBytes, removeInside} from './fsutil.js'
 import {CLOSURE_VERSION, computeClosure} from './goclosure.js'
@@ -157,6 +156,7 @@ export async function prepareRun(req: PrepareRequest): Promise<PreparedRun> {
 async function prepareForProgram(req: PrepareRequest, resolved: Resolved, program: {path: string; project: string}): Promise<PreparedRun> {
   const ws = await createWorkspace(req.paths.workspaces, req.stackId, {command: req.command, sha: resolved.sha, source: 'staging'})
   try {
+    const {binaryPulumiYaml} = await import('./binaries/pulumi-yaml.js')
     const yaml = binaryPulumiYaml({project: program.project, binary: program.path, kind: req.manifest.kind})
     await writeGenerated(ws.tree, 'Pulumi.yaml', yaml)
     return {

@@ -9,19 +9,16 @@
 import path from 'node:path'
 
 import type {HomePaths} from './home.js'
+import type {PlanRecord} from './iac/saved-plan.js'
 import type {LockOwner} from './lock.js'
 import type {SetOverride} from './overrides.js'
 
 import {type ModuleBinaryMode, moduleBinaryMode} from './binaries/modes.js'
-import {binaryProjectName} from './binaries/pulumi-yaml.js'
 import {type CredentialFiles, loadCredentials, type ProviderConfig} from './credentials.js'
 import {InvalidInputError} from './errors.js'
 import {gitEnvironment, GitRepository} from './git.js'
 import {executePulumi, executeTofu, type ToolInputs} from './iac/execute.js'
 import {type PulumiFlags, type PulumiOp} from './iac/pulumi.js'
-import {
-  checkPlanFits, checkPlanOut, planOrigin, type PlanRecord, readPlanRecord,
-} from './iac/saved-plan.js'
 import {checkTofuFlags, type TofuFlags, type TofuOp} from './iac/tofu.js'
 import {label, LABELS} from './labels.js'
 import {checkAgainstSchema, problemLine, type SchemaOrigin} from './manifest-check.js'
@@ -40,6 +37,9 @@ import {LATEST, validateRef} from './refs.js'
 import {exitCodeForSignal, SignalTrap} from './signals.js'
 import {stackFqdn, stackStateDir, tofuStackId} from './stack.js'
 import {removeWorkspace} from './workspace.js'
+
+/** Saved plans serve `tofu plan --out` and `tofu apply --plan` only: loaded when those are given. */
+const savedPlans = () => import('./iac/saved-plan.js')
 
 /** What a command runs: a fixed tool, or (unified commands) the one the manifest's label names. */
 export type RunTarget = {tool?: Tool; pulumi?: PulumiOp; tofu?: TofuOp}
@@ -147,7 +147,9 @@ async function chooseProgram(
       },
     })
     step.title(`Module program: ${program.label}`)
-    return program.kind === 'binary' ? {path: program.path, project: binaryProjectName(stack, request.manifest.kind)} : undefined
+    if (program.kind !== 'binary') return undefined
+    const {binaryProjectName} = await import('./binaries/pulumi-yaml.js')
+    return {path: program.path, project: binaryProjectName(stack, request.manifest.kind)}
   } finally {
     if (build) await removeWorkspace(opts.paths.workspaces, build)
   }
@@ -189,7 +191,7 @@ export async function runManifest(opts: RunOptions, ui: RunUi): Promise<number> 
     }
     const from = checked.moduleDir ? 'module folder' : (opts.module.local ? 'local checkout' : 'staging')
     request.module = await ui.step(`Resolve the module (${from})`, async step => resolveModule({...request, report: line => step.output(line)}))
-    if (checked.savedPlan) checkPlanFits(checked.tofu!.planFile!, checked.savedPlan, {stack: checked.stackId, module: request.module})
+    if (checked.savedPlan) (await savedPlans()).checkPlanFits(checked.tofu!.planFile!, checked.savedPlan, {stack: checked.stackId, module: request.module})
     const inputs = await ui.step('Check the manifest against its schema', async step => checkInputs(opts, {
       loaded, sets, module: request.module!, tool: checked.route.tool, request: {...request, report: line => step.output(line)},
     }, step, ui))
@@ -314,7 +316,7 @@ async function check(opts: RunOptions, manifest: Manifest, ui: RunUi): Promise<C
   checkTofuFlags(manifest, opts.tofu)
   const stackId = tofuStackId(manifest)
   const out = opts.tofu.out ? path.resolve(opts.cwd, opts.tofu.out) : undefined
-  if (out) await checkPlanOut(out)
+  if (out) await (await savedPlans()).checkPlanOut(out)
   const planFile = opts.tofu.planFile ? path.resolve(opts.cwd, opts.tofu.planFile) : undefined
   return {
     route,
@@ -325,7 +327,7 @@ async function check(opts: RunOptions, manifest: Manifest, ui: RunUi): Promise<C
     tofu: {
       ...opts.tofu, out, planFile, extraArgs: opts.extraArgs,
     },
-    savedPlan: planFile ? await readPlanRecord(planFile) : undefined,
+    savedPlan: planFile ? await (await savedPlans()).readPlanRecord(planFile) : undefined,
   }
 }
 
@@ -409,7 +411,7 @@ async function execute(
     op: checked.route.op as TofuOp,
     binary: checked.route.binary === 'terraform' ? 'terraform' : 'tofu',
     flags: checked.tofu!,
-    planOrigin: {...planOrigin(module), stack: checked.stackId},
+    planOrigin: checked.tofu!.out ? {...(await savedPlans()).planOrigin(module), stack: checked.stackId} : undefined,
     stateDir: checked.stateDir!,
     pluginCacheDir: opts.paths.pluginCache,
   })

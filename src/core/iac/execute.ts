@@ -7,8 +7,8 @@ import {mkdir} from 'node:fs/promises'
 import type {Manifest} from '../manifest.js'
 import type {PreparedRun} from '../prepare.js'
 import type {SignalTrap} from '../signals.js'
+import type {PlanRecord} from './saved-plan.js'
 
-import {sourceRunEnv} from '../binaries/go.js'
 import {credentialEnv, kubeconfigOf, type ProviderConfig} from '../credentials.js'
 import {errorMessage} from '../errors.js'
 import {debug} from '../log.js'
@@ -20,7 +20,6 @@ import {recordToolPid} from '../workspace.js'
 import {
   alignProjectName, isAlreadyExists, pulumiArgs, type PulumiFlags, type PulumiOp, writeStackInput,
 } from './pulumi.js'
-import {keepPlan, type PlanRecord} from './saved-plan.js'
 import {
   makePrivateState, planPath, prepareTofu, type TofuFlags, type TofuOp,
 } from './tofu.js'
@@ -68,7 +67,8 @@ export async function executePulumi(run: PulumiExecution): Promise<number> {
   if (ws.layout !== 'in-place' && ws.layout !== 'binary') await alignProjectName(ws.tree, ws.moduleDir, run.fqdn)
   const stackInput = await writeStackInput(ws.privateDir, run.inputs.target ?? run.manifest, run.providers[0])
   // From source in a fresh staging workspace: -trimpath lets Go's build cache serve every run.
-  const env: NodeJS.ProcessEnv = {...(ws.source === 'staging' && ws.layout !== 'binary' ? sourceRunEnv(run.env) : run.env), STACK_INPUT_YAML_FILE: stackInput}
+  const fromSource = ws.source === 'staging' && ws.layout !== 'binary'
+  const env: NodeJS.ProcessEnv = {...(fromSource ? (await import('../binaries/go.js')).sourceRunEnv(run.env) : run.env), STACK_INPUT_YAML_FILE: stackInput}
   if (run.kubeContext) env.KUBE_CTX = run.kubeContext
   // Staging workspaces build against the repository's root go.mod; a go.work must not interfere.
   if (ws.source === 'staging') env.GOWORK = 'off'
@@ -114,6 +114,7 @@ export async function executeTofu(run: TofuExecution): Promise<number> {
       const planned = args[0] === 'plan' && (code === 0 || (code === 2 && detailedExitCode(args)))
       if (code !== 0 && !planned) return code
       if (planned && run.flags.out && run.planOrigin) {
+        const {keepPlan} = await import('./saved-plan.js')
         await keepPlan(planPath(ws.privateDir), run.flags.out, run.planOrigin)
         run.announce(`Saved the plan to ${run.flags.out}; apply it with: project-planton tofu apply -f <manifest> --plan ${run.flags.out}`)
       }
