@@ -1,5 +1,5 @@
 // Cases of a second outside review of saved plans, the files a run reads beside the manifest,
-// typed --set and manifest URLs. Each fails on the code it was written against; each says what a
+// typed --set, manifest URLs and terminal output. Each fails on the code it was written against; each says what a
 // user would check.
 import {expect} from 'chai'
 import {execFileSync} from 'node:child_process'
@@ -93,22 +93,26 @@ describe('faults: a second outside review (saved plans, files read beside the ma
       expect(r.stdout, `apply -f five.yaml (5 replicas) --plan <plan of 2 replicas>: exit ${r.code}\n${r.stderr}`).to.not.match(/replicas = 2/)
     }))
 
-    it('a record that is a FIFO is refused at once (exit 2), not waited on with Ctrl-C ignored', async () => fault(async () => {
-      const sb = fresh()
-      const {plan, record, file} = await savedPlan(sb)
-      rmSync(record)
-      execFileSync('mkfifo', [record])
-      const p = start(['tofu', 'apply', '-f', file, '--plan', plan], sb)
-      await p.waitFor(/Load manifest/)
-      await sleep(200)
-      // As a user would, when nothing happens: Ctrl-C. A hang (the read of the FIFO holds the
-      // process even after the signal) ends in the test's own timeout; no duration is asserted.
-      signalGroup(p, 'SIGINT')
-      const r = await p.done
-      // What must hold: a record that is not a regular file is refused as the plan file is (2);
-      // at the least, Ctrl-C ends the run (130).
-      expect([2, 130], p.output()).to.include(r.code)
-    }))
+    it('a record that is a FIFO is refused at once (exit 2), not waited on with Ctrl-C ignored', async function () {
+      // A hang fails the case here rather than at the suite's longer limit.
+      this.timeout(60_000)
+      await fault(async () => {
+        const sb = fresh()
+        const {plan, record, file} = await savedPlan(sb)
+        rmSync(record)
+        execFileSync('mkfifo', [record])
+        const p = start(['tofu', 'apply', '-f', file, '--plan', plan], sb)
+        await p.waitFor(/Load manifest/)
+        await sleep(200)
+        // As a user would, when nothing happens: Ctrl-C. A hang (the read of the FIFO holds the
+        // process even after the signal) ends in the test's own timeout; no duration is asserted.
+        signalGroup(p, 'SIGINT')
+        const r = await p.done
+        // What must hold: a record that is not a regular file is refused as the plan file is (2);
+        // at the least, Ctrl-C ends the run (130).
+        expect([2, 130], p.output()).to.include(r.code)
+      })
+    })
 
     it('a record too big to be one (a 3 GiB sparse file) is an input error (exit 2), not a crash', async () => badInput(async () => {
       const sb = fresh()
@@ -137,20 +141,24 @@ describe('faults: a second outside review (saved plans, files read beside the ma
   })
 
   describe('credentials files', () => {
-    it('--provider-config <provider>=<FIFO> no one writes: refused, or Ctrl-C ends the run', async () => fault(async () => {
-      const sb = fresh()
-      const fifo = path.join(makeTempDir('pp-fifo-'), 'kube.yaml')
-      execFileSync('mkfifo', [fifo])
-      const p = start(['tofu', 'plan', '-f', manifest('redis-demo', {container: {replicas: 1}}), '--provider-config', `kubernetes=${fifo}`], sb)
-      await p.waitFor(/Load manifest/)
-      await sleep(200)
-      signalGroup(p, 'SIGINT')
-      // A hang ends in the test's own timeout; no duration is asserted.
-      const r = await p.done
-      // What must hold: as --kubernetes-provider-config <FIFO> is refused (2), or the file is read
-      // as a FIFO manifest is, so that Ctrl-C ends the run (130).
-      expect([2, 130], p.output()).to.include(r.code)
-    }))
+    it('--provider-config <provider>=<FIFO> no one writes: refused, or Ctrl-C ends the run', async function () {
+      // A hang fails the case here rather than at the suite's longer limit.
+      this.timeout(60_000)
+      await fault(async () => {
+        const sb = fresh()
+        const fifo = path.join(makeTempDir('pp-fifo-'), 'kube.yaml')
+        execFileSync('mkfifo', [fifo])
+        const p = start(['tofu', 'plan', '-f', manifest('redis-demo', {container: {replicas: 1}}), '--provider-config', `kubernetes=${fifo}`], sb)
+        await p.waitFor(/Load manifest/)
+        await sleep(200)
+        signalGroup(p, 'SIGINT')
+        // A hang ends in the test's own timeout; no duration is asserted.
+        const r = await p.done
+        // What must hold: as --kubernetes-provider-config <FIFO> is refused (2), or the file is read
+        // as a FIFO manifest is, so that Ctrl-C ends the run (130).
+        expect([2, 130], p.output()).to.include(r.code)
+      })
+    })
   })
 
   describe('the outcome cache of manifest checks', () => {
@@ -166,6 +174,20 @@ describe('faults: a second outside review (saved plans, files read beside the ma
       // outcome kept for -i (whose target has 2 replicas) must not answer for it.
       expect(r.code, r.stdout + r.stderr).to.equal(2)
       expect(r.stdout).to.not.match(/replicas\s+=\s+2/)
+    }))
+  })
+
+  describe('terminal output', () => {
+    it('validate does not print a manifest\'s control characters (escape sequences) raw', async () => fault(async () => {
+      const sb = fresh()
+      const file = path.join(files, 'escapes.yaml')
+      // A name that sets the terminal's title and clears the screen when printed as it is.
+      writeFileSync(file, manifestYaml({labels: TOFU, name: 'x\u001B]0;PWNED\u0007\u001B[2Jfake', spec: {namespace: {value: 'ns'}, container: {replicas: 1}}}))
+      const r = await cli(sb, ['validate', '-f', file])
+      // What must hold: outside text is printed through oneLine (display.ts), as the run's own
+      // progress does ("Loaded KubernetesRedis x\u001b]0;…"): no ESC or BEL byte reaches the terminal.
+      // eslint-disable-next-line no-control-regex -- the bytes looked for
+      expect(r.stdout + r.stderr).to.not.match(/[\u0007\u001B]/)
     }))
   })
 
