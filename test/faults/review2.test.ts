@@ -1,6 +1,6 @@
 // Cases of a second outside review of saved plans, the files a run reads beside the manifest,
-// typed --set, manifest URLs and terminal output. Each fails on the code it was written against; each says what a
-// user would check.
+// typed --set, manifest URLs and terminal output. Each fails on the code it was written against;
+// each says what a user would check.
 import {expect} from 'chai'
 import {execFileSync} from 'node:child_process'
 import {
