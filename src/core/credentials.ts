@@ -2,9 +2,12 @@
  * Provider credentials: a YAML (or JSON) file per provider. Pulumi modules receive it as
  * `provider_config` in the stack input; OpenTofu/Terraform providers read environment variables.
  */
-import {readFile} from 'node:fs/promises'
 
 import {InvalidInputError} from './errors.js'
+import {readLocalText} from './manifest-source.js'
+
+/** A credentials file is a few KiB (a kubeconfig with certificates, a service-account key). */
+const MAX_CREDENTIALS_BYTES = 1024 * 1024
 
 export const PROVIDERS = ['aws', 'azure', 'gcp', 'kubernetes', 'cloudflare', 'confluent', 'atlas', 'auth0', 'snowflake', 'openfga'] as const
 export type Provider = (typeof PROVIDERS)[number]
@@ -61,13 +64,10 @@ const ENV_MAP: Record<Provider, Array<[string, string]>> = {
   ],
 }
 
-export async function readProviderConfig(provider: Provider, file: string): Promise<ProviderConfig> {
-  let text: string
-  try {
-    text = await readFile(file, 'utf8')
-  } catch (error) {
-    throw new InvalidInputError(`cannot read ${provider} credentials ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`)
-  }
+export async function readProviderConfig(provider: Provider, file: string, signal?: AbortSignal): Promise<ProviderConfig> {
+  // Read as manifests are: a file of a credentials file's size, or a FIFO (`<(vault …)`) a
+  // Ctrl-C can leave; never `-` as stdin (the manifest may be there).
+  const {text} = await readLocalText(file, {what: `${provider} credentials`, limit: MAX_CREDENTIALS_BYTES, signal})
 
   const {parse} = await import('yaml')
   let values: unknown
@@ -155,7 +155,7 @@ export function parseCredentialFlags(values: string[], legacy: Partial<Record<Pr
  * The credential files of a run, read: one per provider named, and `forManifest` for the manifest's
  * own provider. The manifest provider's comes first: it is the `provider_config` of a Pulumi stack input.
  */
-export async function loadCredentials(manifestProvider: string | undefined, files: CredentialFiles): Promise<ProviderConfig[]> {
+export async function loadCredentials(manifestProvider: string | undefined, files: CredentialFiles, signal?: AbortSignal): Promise<ProviderConfig[]> {
   const own = PROVIDERS.find(p => p === manifestProvider)
   if (files.forManifest && !own) {
     throw new InvalidInputError(`--provider-config: the manifest's provider ${JSON.stringify(manifestProvider ?? '')} takes no credentials file`, {
@@ -167,7 +167,7 @@ export async function loadCredentials(manifestProvider: string | undefined, file
   if (own && files.forManifest) chosen.set(own, files.forManifest)
   for (const p of PROVIDERS) if (files.byProvider[p]) chosen.set(p, files.byProvider[p]!)
   const order = [...chosen.keys()].sort((a, b) => Number(b === own) - Number(a === own))
-  const read = await Promise.all(order.map(p => readProviderConfig(p, chosen.get(p)!)))
+  const read = await Promise.all(order.map(p => readProviderConfig(p, chosen.get(p)!, signal)))
   // A file named for the manifest's provider wins over the stack input's own config.
   if (files.inline && own && !chosen.has(own)) read.unshift({provider: own, values: files.inline.values, file: files.inline.from})
   return read

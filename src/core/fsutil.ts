@@ -27,13 +27,18 @@ export async function exists(p: string): Promise<boolean> {
   }
 }
 
+/** Whether `p` is `root` or lies below it (both as given: resolve links first where they matter). */
+export function isWithin(root: string, p: string): boolean {
+  const rel = path.relative(path.resolve(root), path.resolve(p))
+  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel))
+}
+
 /**
  * Removes `target` only if it lies strictly inside `root`: the guard every recursive delete of the
  * CLI goes through, so that no label, flag or bug can make it delete anything outside its home.
  */
 export async function removeInside(root: string, target: string): Promise<void> {
-  const rel = path.relative(path.resolve(root), path.resolve(target))
-  if (!rel || rel.startsWith('..') || path.isAbsolute(rel)) {
+  if (!isWithin(root, target) || path.resolve(root) === path.resolve(target)) {
     throw new StagingError(`refusing to delete ${target}: it is not inside ${root}`)
   }
 

@@ -31,25 +31,42 @@ export async function readManifestText(file: string, opts: ReadOptions = {}): Pr
     return {text: await download(file, opts), source: redactUrl(file)}
   }
 
-  const source = file === '-' ? '<stdin>' : file
+  return readLocalText(file, {...opts, what: 'manifest', dashIsStdin: true})
+}
+
+/**
+ * A local input's text (a manifest, a credentials file): a regular file, or a FIFO (`<(…)`), or
+ * stdin for `-` when `dashIsStdin`; read with `limit`, and left at once on `signal`.
+ */
+export async function readLocalText(file: string, opts: ReadOptions & {what: string; dashIsStdin?: boolean}): Promise<{text: string; source: string}> {
+  const stdin = file === '-' && opts.dashIsStdin
+  const source = stdin ? '<stdin>' : file
   const limit = opts.limit ?? MAX_MANIFEST_BYTES
   try {
-    if (file === '-') return {text: await readStream(opts.stdin ?? process.stdin, source, limit, opts.signal), source}
+    if (stdin) return {
+      text: await readStream(opts.stdin ?? process.stdin, {
+        source, limit, signal: opts.signal, what: opts.what,
+      }), source,
+    }
     const st = await stat(file)
-    if (st.isDirectory()) throw new InvalidInputError(`cannot read manifest ${source}: it is a folder`)
+    if (st.isDirectory()) throw new InvalidInputError(`cannot read ${opts.what} ${source}: it is a folder`)
     if (st.isFile()) {
-      if (st.size > limit) throw tooBig(source, limit)
+      if (st.size > limit) throw tooBig(source, limit, opts.what)
       return {text: await readFile(file, {encoding: 'utf8', signal: opts.signal}), source}
     }
 
     // A FIFO, a socket or a device: read as a stream that a signal can stop.
-    return {text: await readStream(await openPipe(file, opts.signal), source, limit, opts.signal), source}
+    return {
+      text: await readStream(await openPipe(file, opts.signal), {
+        source, limit, signal: opts.signal, what: opts.what,
+      }), source,
+    }
   } catch (error) {
     if (error instanceof InvalidInputError || error instanceof InterruptedError) throw error
     if (opts.signal?.aborted) throw new InterruptedError(signalOf(opts.signal))
     const {code} = error as NodeJS.ErrnoException
     const why = code === 'ENOENT' ? 'no such file' : (code === 'EACCES' ? 'permission denied' : (error as Error).message)
-    throw new InvalidInputError(`cannot read manifest ${source}: ${why}`)
+    throw new InvalidInputError(`cannot read ${opts.what} ${source}: ${why}`)
   }
 }
 
@@ -113,7 +130,7 @@ function release(file: string, done: () => boolean): void {
   }
 }
 
-async function readStream(stream: NodeJS.ReadableStream, source: string, limit: number, signal?: AbortSignal): Promise<string> {
+async function readStream(stream: NodeJS.ReadableStream, {source, limit, signal, what}: {source: string; limit: number; signal?: AbortSignal; what: string}): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = []
     let bytes = 0
@@ -133,7 +150,7 @@ async function readStream(stream: NodeJS.ReadableStream, source: string, limit: 
     const onData = (chunk: Buffer | string) => {
       const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk)
       bytes += buf.length
-      if (bytes > limit) return stop(tooBig(source, limit))
+      if (bytes > limit) return stop(tooBig(source, limit, what))
       chunks.push(buf)
     }
 
@@ -243,9 +260,9 @@ async function readBody(response: Response, shown: string, limit: number, stop: 
   return Buffer.concat(chunks).toString('utf8')
 }
 
-function tooBig(source: string, limit: number): InvalidInputError {
-  return new InvalidInputError(`manifest ${source} is larger than ${limit / 1024} KiB`, {
-    hint: 'A manifest describes one resource and is a few KiB; check that this is the right file.',
+function tooBig(source: string, limit: number, what = 'manifest'): InvalidInputError {
+  return new InvalidInputError(`${what} ${source} is larger than ${limit / 1024} KiB`, {
+    hint: `A ${what} is a few KiB; check that this is the right file.`,
   })
 }
 

@@ -17,6 +17,7 @@ import type {BlobSource} from './blobs.js'
 import type {TreeEntry} from './git.js'
 
 import {InvalidInputError} from './errors.js'
+import {isWithin} from './fsutil.js'
 
 /** What an export wrote: counts, and the repository-relative paths of its files and links. */
 export type Exported = {files: number; bytes: number; written: string[]; links: Array<[string, string]>}
@@ -44,7 +45,7 @@ export async function exportEntries(reader: BlobSource, entries: TreeEntry[], de
   const root = path.resolve(dest)
   const target = (e: TreeEntry) => {
     const out = path.resolve(root, e.path)
-    if (!isInside(root, out) || out === root) throw new InvalidInputError(`refusing ${JSON.stringify(e.path)}: its path leaves the workspace`)
+    if (!isWithin(root, out) || out === root) throw new InvalidInputError(`refusing ${JSON.stringify(e.path)}: its path leaves the workspace`)
     return out
   }
 
@@ -215,11 +216,6 @@ function ignoreExisting(error: NodeJS.ErrnoException): void {
   if (error.code !== 'EEXIST') throw error
 }
 
-function isInside(root: string, p: string): boolean {
-  const rel = path.relative(root, p)
-  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel))
-}
-
 /**
  * Writes a file the CLI generates (backend block, project file, stack input, variables,
  * kubeconfig) into `dir`, a folder of a workspace. Never through a link: whatever the exported tree
@@ -253,7 +249,7 @@ export async function writeGenerated(dir: string, name: string, content: Buffer 
  */
 export async function readInside(root: string, file: string): Promise<string> {
   const real = await realpath(file)
-  if (!isInside(await realpath(root), real)) {
+  if (!isWithin(await realpath(root), real)) {
     throw new InvalidInputError(`refusing ${path.relative(root, file)}: it is a link to a file outside the workspace`)
   }
 

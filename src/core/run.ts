@@ -170,7 +170,7 @@ export async function runManifest(opts: RunOptions, ui: RunUi): Promise<number> 
     const {manifest} = loaded
     const providerConfig = 'providerConfig' in loaded ? (loaded.providerConfig as Record<string, unknown> | undefined) : undefined
     const inline = providerConfig ? {values: providerConfig, from: loaded.source} : undefined
-    const checked = await check({...opts, credentials: {...opts.credentials, inline}}, manifest, ui)
+    const checked = await check({...opts, credentials: {...opts.credentials, inline}}, manifest, ui, trap.signal)
     const request: PrepareRequest = {
       tool: checked.route.tool,
       manifest,
@@ -254,7 +254,6 @@ async function checkInputs(opts: RunOptions, {loaded, sets, module, tool, reques
         repo: new GitRepository(opts.paths.clone, {env: gitEnvironment(opts.env)}),
         sha: module.resolved.sha,
         prefetch: entries => prefetch(entries, `the protos of ${loaded.manifest.kind}`),
-        isLean: prefetch.isLean,
       },
     }
   } else {
@@ -300,10 +299,10 @@ async function checkInputs(opts: RunOptions, {loaded, sets, module, tool, reques
 }
 
 /** Checks every input of the run (tool, stack, version, flags, credential files) before anything is created. */
-async function check(opts: RunOptions, manifest: Manifest, ui: RunUi): Promise<Checked> {
+async function check(opts: RunOptions, manifest: Manifest, ui: RunUi, signal?: AbortSignal): Promise<Checked> {
   const route = await routeTool(opts.target, manifest, ui)
   if (opts.module.version && opts.module.version !== LATEST) validateRef(opts.module.version, 'module version')
-  const providers = await loadCredentials(providerOf(manifest), opts.credentials)
+  const providers = await loadCredentials(providerOf(manifest), opts.credentials, signal)
   const moduleDir = opts.module.dir ?? (await moduleHere(opts, {tool: route.tool, manifest}, ui))
   if (route.tool === 'pulumi') {
     const {fqdn, from} = stackFqdn(manifest, opts.pulumi.stack)
@@ -316,7 +315,7 @@ async function check(opts: RunOptions, manifest: Manifest, ui: RunUi): Promise<C
   checkTofuFlags(manifest, opts.tofu)
   const stackId = tofuStackId(manifest)
   const out = opts.tofu.out ? path.resolve(opts.cwd, opts.tofu.out) : undefined
-  if (out) await (await savedPlans()).checkPlanOut(out)
+  if (out) await (await savedPlans()).checkPlanOut(out, opts.paths.home)
   const planFile = opts.tofu.planFile ? path.resolve(opts.cwd, opts.tofu.planFile) : undefined
   return {
     route,
@@ -412,6 +411,7 @@ async function execute(
     binary: checked.route.binary === 'terraform' ? 'terraform' : 'tofu',
     flags: checked.tofu!,
     planOrigin: checked.tofu!.out ? {...(await savedPlans()).planOrigin(module), stack: checked.stackId} : undefined,
+    savedVariables: checked.savedPlan?.variables,
     stateDir: checked.stateDir!,
     pluginCacheDir: opts.paths.pluginCache,
   })

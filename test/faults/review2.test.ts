@@ -91,6 +91,8 @@ describe('faults: a second outside review (saved plans, files read beside the ma
       // digest of the checked variables the plan was made with, and apply compares it).
       const r = await cli(sb, ['tofu', 'apply', '-f', five, '--plan', plan])
       expect(r.stdout, `apply -f five.yaml (5 replicas) --plan <plan of 2 replicas>: exit ${r.code}\n${r.stderr}`).to.not.match(/replicas = 2/)
+      expect(r.code, r.stderr).to.equal(2)
+      expect(r.stderr).to.contain('made from other values')
     }))
 
     it('a record that is a FIFO is refused at once (exit 2), not waited on with Ctrl-C ignored', async function () {

@@ -10,7 +10,7 @@ import type {SignalTrap} from '../signals.js'
 import type {PlanRecord} from './saved-plan.js'
 
 import {credentialEnv, kubeconfigOf, type ProviderConfig} from '../credentials.js'
-import {errorMessage} from '../errors.js'
+import {errorMessage, InvalidInputError} from '../errors.js'
 import {debug} from '../log.js'
 import {writeGenerated} from '../materialise.js'
 import {
@@ -53,8 +53,10 @@ export type PulumiExecution = Common & {
 
 export type TofuExecution = Common & {
   op: TofuOp
-  /** plan --out: what the kept plan's record says it was made from */
-  planOrigin?: Omit<PlanRecord, 'createdAt' | 'format'>
+  /** plan --out: what the kept plan's record says it was made from (the variables' digest is added here) */
+  planOrigin?: Omit<PlanRecord, 'createdAt' | 'format' | 'variables'>
+  /** apply --plan: the digest of the variables the saved plan was made with */
+  savedVariables?: string
   binary: 'terraform' | 'tofu'
   flags: TofuFlags
   stateDir: string
@@ -87,19 +89,8 @@ export async function executeTofu(run: TofuExecution): Promise<number> {
   const plan = await prepareTofu({
     op: run.op, manifest: run.manifest, variables: run.inputs.variables, flags: run.flags, moduleDir: ws.moduleDir, privateDir: ws.privateDir, stateDir: run.stateDir,
   })
-  const env: NodeJS.ProcessEnv = {...run.env}
-  if (!env.TF_PLUGIN_CACHE_DIR) {
-    await mkdir(run.pluginCacheDir, {recursive: true})
-    env.TF_PLUGIN_CACHE_DIR = run.pluginCacheDir
-  }
-
-  if (run.kubeContext) env.KUBE_CTX = run.kubeContext
-  // Every provider given becomes variables: a module may use more than its own (EKS needs AWS).
-  for (const provider of run.providers) {
-    const kubeconfig = kubeconfigOf(provider)
-    const kubeconfigPath = kubeconfig ? await writeGenerated(ws.privateDir, 'kubeconfig', kubeconfig, 0o600) : undefined
-    Object.assign(env, credentialEnv(provider, kubeconfigPath))
-  }
+  assertSameVariables(run, plan.variablesDigest)
+  const env = await tofuEnv(run)
 
   run.announce(`Handing off to ${name}: ${plan.steps.map(s => `${name} ${s[0]}`).join(', then ')}  (in ${ws.moduleDir}${plan.statePath ? `, state ${plan.statePath}` : ''})`)
   // tofu and terraform ignore NO_COLOR (https://no-color.org); their -no-color flag does the same.
@@ -115,7 +106,7 @@ export async function executeTofu(run: TofuExecution): Promise<number> {
       if (code !== 0 && !planned) return code
       if (planned && run.flags.out && run.planOrigin) {
         const {keepPlan} = await import('./saved-plan.js')
-        await keepPlan(planPath(ws.privateDir), run.flags.out, run.planOrigin)
+        await keepPlan(planPath(ws.privateDir), run.flags.out, {...run.planOrigin, variables: plan.variablesDigest})
         run.announce(`Saved the plan to ${run.flags.out}; apply it with: project-planton tofu apply -f <manifest> --plan ${run.flags.out}`)
       }
 
@@ -160,6 +151,36 @@ async function tofuBinary(wanted: 'terraform' | 'tofu', env: NodeJS.ProcessEnv, 
     say(`tofu is not installed; using terraform at ${terraform}`)
     return {bin: terraform, name: 'terraform'}
   }
+}
+
+/**
+ * A saved plan holds the values it was made with: applied with another manifest's, it would apply
+ * what that manifest no longer says.
+ */
+function assertSameVariables(run: TofuExecution, digest: string): void {
+  if (!run.savedVariables || run.savedVariables === digest) return
+  throw new InvalidInputError(`--plan ${run.flags.planFile}: it was made from other values than this run's manifest (with its --set) gives now`, {
+    hint: 'Plan again with this manifest (tofu plan --out), or apply the plan with the manifest and overrides it was made from.',
+  })
+}
+
+/** The tool's environment: the plugin cache, the kube context, and every provider's credentials. */
+async function tofuEnv(run: TofuExecution): Promise<NodeJS.ProcessEnv> {
+  const env: NodeJS.ProcessEnv = {...run.env}
+  if (!env.TF_PLUGIN_CACHE_DIR) {
+    await mkdir(run.pluginCacheDir, {recursive: true})
+    env.TF_PLUGIN_CACHE_DIR = run.pluginCacheDir
+  }
+
+  if (run.kubeContext) env.KUBE_CTX = run.kubeContext
+  // Every provider given becomes variables: a module may use more than its own (EKS needs AWS).
+  for (const provider of run.providers) {
+    const kubeconfig = kubeconfigOf(provider)
+    const kubeconfigPath = kubeconfig ? await writeGenerated(run.workspace.privateDir, 'kubeconfig', kubeconfig, 0o600) : undefined
+    Object.assign(env, credentialEnv(provider, kubeconfigPath))
+  }
+
+  return env
 }
 
 /** Whether plan was asked for terraform's detailed exit codes (2: the plan has changes). */

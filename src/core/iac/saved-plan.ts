@@ -8,15 +8,19 @@
 import {randomBytes} from 'node:crypto'
 import {constants} from 'node:fs'
 import {
-  access, chmod, copyFile, readFile, rename, rm, stat, writeFile,
+  access, chmod, copyFile, readFile, realpath, rename, rm, stat, writeFile,
 } from 'node:fs/promises'
 import path from 'node:path'
 
 import type {ModuleSource} from '../prepare.js'
 
 import {InvalidInputError} from '../errors.js'
+import {isWithin} from '../fsutil.js'
 
-const FORMAT = 1
+/** 2: the record holds the digest of the variables the plan was made with. */
+const FORMAT = 2
+/** A record is a few hundred bytes. */
+const MAX_RECORD_BYTES = 64 * 1024
 
 export type PlanRecord = {
   format: number
@@ -27,6 +31,8 @@ export type PlanRecord = {
   /** the module folder (runs from a folder) */
   folder?: string
   stack: string
+  /** sha256 of the variables file the plan was made with */
+  variables: string
   createdAt: string
 }
 
@@ -44,22 +50,30 @@ export function planOrigin(module: ModuleSource): Pick<PlanRecord, 'commit' | 'f
 export async function readPlanRecord(planFile: string): Promise<PlanRecord> {
   const hint = 'Make the plan with `project-planton tofu plan -f <manifest> --out <file>`.'
   if (!(await stat(planFile).then(st => st.isFile(), () => false))) throw new InvalidInputError(`--plan ${planFile}: no such plan file`, {hint})
+  const record = recordFile(planFile)
+  const damaged = (why: string) => new InvalidInputError(`--plan ${planFile}: its record ${record} ${why}`, {hint: `Plan again. ${hint}`})
   let text: string
   try {
-    text = await readFile(recordFile(planFile), 'utf8')
+    // Only a regular file of a record's size is read: a FIFO would wait for ever, a huge file fill memory.
+    const st = await stat(record)
+    if (!st.isFile()) throw damaged('is not a regular file')
+    if (st.size > MAX_RECORD_BYTES) throw damaged(`is ${st.size} bytes, not a record`)
+    text = await readFile(record, 'utf8')
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
-    throw new InvalidInputError(`--plan ${planFile}: no record of what it was made from (${path.basename(recordFile(planFile))} beside it)`, {hint})
+    throw new InvalidInputError(`--plan ${planFile}: no record of what it was made from (${path.basename(record)} beside it)`, {hint})
   }
 
+  let parsed: Partial<PlanRecord> | undefined
   try {
-    const record = JSON.parse(text) as PlanRecord
-    if (record.format === FORMAT && typeof record.stack === 'string') return record
+    parsed = JSON.parse(text) as Partial<PlanRecord>
   } catch (error) {
     if (!(error instanceof SyntaxError)) throw error
   }
 
-  throw new InvalidInputError(`--plan ${planFile}: its record ${recordFile(planFile)} is damaged`)
+  if (parsed && typeof parsed.format === 'number' && parsed.format < FORMAT) throw damaged('was written by an earlier version of project-planton')
+  if (parsed?.format === FORMAT && typeof parsed.stack === 'string' && typeof parsed.variables === 'string') return parsed as PlanRecord
+  throw damaged('is damaged')
 }
 
 /** Refuses a saved plan made for another stack, or from another commit or folder than this run's. */
@@ -83,13 +97,22 @@ export function checkPlanFits(planFile: string, record: PlanRecord, run: {stack:
 }
 
 /**
- * Checks `--out` before anything runs: its folder must exist and be writable, and the path must not
- * be a folder (nor a link to one), so that a plan the tool made is never lost at the end.
+ * Checks `--out` before anything runs: its folder must exist, be writable and lie outside the CLI's
+ * home, and the path must not be a folder (nor a link to one), so that a plan the tool made is never
+ * lost at the end and never replaces a file of the CLI's.
  */
-export async function checkPlanOut(out: string): Promise<void> {
+export async function checkPlanOut(out: string, home: string): Promise<void> {
   const dir = path.dirname(out)
   const where = await stat(dir).catch(() => {})
   if (!where?.isDirectory()) throw new InvalidInputError(`--out ${out}: the folder ${dir} does not exist`)
+  // The CLI's home holds state, staging and caches: a plan written there could replace any of them.
+  const [realDir, realHome] = await Promise.all([realpath(dir), realpath(home).catch(() => path.resolve(home))])
+  if (isWithin(realHome, realDir)) {
+    throw new InvalidInputError(`--out ${out} is inside the CLI's home (${home}), which holds state, staging and caches`, {
+      hint: 'Keep plans in a folder of your own, e.g. --out ./plan.tfplan.',
+    })
+  }
+
   const existing = await stat(out).catch(() => {})
   if (existing?.isDirectory()) throw new InvalidInputError(`--out ${out} is a folder; name the plan file to write`)
   try {

@@ -3,6 +3,7 @@
  * (`init`, then the operation). Local state lives under the CLI's home, outside the disposable
  * workspace, so it survives cleanup and a later `destroy` finds it.
  */
+import {createHash} from 'node:crypto'
 import {
   chmod, mkdir, readdir, readFile,
 } from 'node:fs/promises'
@@ -36,6 +37,8 @@ export type TofuPlan = {
   /** each step is one invocation of the binary, run in order while they succeed */
   steps: string[][]
   statePath?: string
+  /** a digest of the variables the module gets: a saved plan keeps the one it was made with */
+  variablesDigest: string
 }
 
 /** The backend of a run: its type, and the settings passed to `init` (before the local state path). */
@@ -99,7 +102,8 @@ export async function prepareTofu(opts: {
   }
 
   const variables = opts.variables ?? {metadata: snakeKeys(manifest.metadata), spec: snakeKeys(manifest.spec ?? {})}
-  const varFile = await writeGenerated(privateDir, 'terraform.tfvars.json', JSON.stringify(variables, null, 2), 0o600)
+  const varJson = JSON.stringify(variables, null, 2)
+  const varFile = await writeGenerated(privateDir, 'terraform.tfvars.json', varJson, 0o600)
 
   const init = ['init', '-input=false', ...backendConfig.map(c => `-backend-config=${c}`)]
   const vars = [`-var-file=${varFile}`]
@@ -139,7 +143,7 @@ export async function prepareTofu(opts: {
   }
   }
 
-  return {steps, statePath}
+  return {steps, statePath, variablesDigest: createHash('sha256').update(varJson).digest('hex')}
 }
 
 /** Where `plan` writes its plan file in a workspace. */
