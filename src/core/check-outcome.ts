@@ -9,8 +9,6 @@ export type SchemaOrigin = {
     repo: GitRepository
     sha: string
     prefetch?: Prefetch
-    /** whether staging is lean (files fetched as read): asked only when no outcome is kept yet */
-    isLean?: () => Promise<boolean>
   }
 } | {folder: string}
 

@@ -21,7 +21,7 @@ import {pruneEntries, type PruneOptions} from './cache-policy.js'
 import {isAlive} from './process.js'
 
 /** Bump when what an outcome holds, or how it is computed, changes. */
-const FORMAT = 2
+const FORMAT = 3
 
 export type {
   CheckOutcome, CheckProblem, CheckRequest, SchemaOrigin,
@@ -36,10 +36,10 @@ export async function checkAgainstSchema(req: CheckRequest): Promise<CheckOutcom
 
   const {computeCheck} = await import('./schema/run-check.js')
   const outcome = await computeCheck(req)
-  // "No schema" is a fact of a commit too (an old one, or damaged generated code), except in a
-  // lean staging, where a file that was not fetched could look like one that is not there.
-  const keep = outcome.status === 'checked' || ('commit' in req.origin && !(await req.origin.commit.isLean?.()))
-  if (key && keep) await writeOutcome(req.cacheDir, key, {...outcome, sha: (req.origin as {commit: {sha: string}}).commit.sha})
+  // "No schema" is a fact of a commit too (an old one, or damaged generated code); in a lean
+  // staging as well: the schema's files are fetched before they are read, and a read of one that
+  // was not fails the run instead of passing for a missing file (git.ts, the object reader).
+  if (key) await writeOutcome(req.cacheDir, key, {...outcome, sha: (req.origin as {commit: {sha: string}}).commit.sha})
   return outcome
 }
 
@@ -53,8 +53,9 @@ function outcomesRoot(cacheDir: string): string {
 }
 
 function outcomeKey(req: CheckRequest, sha: string): string {
-  // The text, not its data as JSON: JSON writes .inf, .nan and null all as null.
-  const input = JSON.stringify([FORMAT, sha, req.kindDir ?? '', req.text, req.sets.map(s => [s.path, s.value]), req.validate])
+  // The text (JSON writes .inf, .nan and null all as null) and the data read from it (one text read
+  // as a manifest and as a stack input gives two manifests).
+  const input = JSON.stringify([FORMAT, sha, req.kindDir ?? '', req.text, req.data, req.sets.map(s => [s.path, s.value]), req.validate])
   return createHash('sha256').update(input).digest('hex').slice(0, 40)
 }
 

@@ -92,9 +92,9 @@ function stagingOf(req: PrepareRequest): Staging {
  * What a run reads from commit `sha` of staging, announced before it is read: a lean staging fetches
  * the missing files then, in one request per call; a full one does nothing.
  */
-export function stagingPrefetch(req: PrepareRequest, sha: string): Prefetch & {isLean: () => Promise<boolean>} {
+export function stagingPrefetch(req: PrepareRequest, sha: string): Prefetch {
   const fetcher = stagingOf(req).blobFetcher()
-  return Object.assign((entries: TreeEntry[], what: string) => fetcher.ensure(sha, entries, what), {isLean: () => fetcher.isLean()})
+  return (entries: TreeEntry[], what: string) => fetcher.ensure(sha, entries, what)
 }
 
 export type PreparedRun = Workspace & {

@@ -4,7 +4,7 @@
 // and an upstream that refuses filters.
 import {expect} from 'chai'
 import {
-  existsSync, mkdirSync, readdirSync, renameSync, rmSync,
+  existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync,
 } from 'node:fs'
 import path from 'node:path'
 
@@ -248,6 +248,25 @@ describe('lean staging', () => {
     const ok = await run(sb, ['validate', '-f', m.redisTf])
     expect(ok.stdout + ok.stderr).to.match(/valid/i)
     expect(workspacesOf(sb)).to.deep.equal([])
+  })
+
+  it('a kind whose schema cannot be built is kept as such, as in a full staging: the next run does not build it again', async () => {
+    const kindDir = path.dirname(path.dirname(TF_MODULE_REDIS))
+    const sha = u.commit({[`${kindDir}/api.pb.go`]: 'package kubernetesredisv1\n'}, 'generated code without a descriptor')
+    u.tag('no-descriptor', sha)
+    try {
+      const sb = await leanHome()
+      const first = await run(sb, ['tofu:plan', '-f', m.redisTf, '--module-version', 'no-descriptor'])
+      expect(first.stderr).to.contain('holds no readable descriptor')
+      const checks = path.join(sb.plantonHome, 'cache', 'checks')
+      const kept = readdirSync(checks).map(f => JSON.parse(readFileSync(path.join(checks, f), 'utf8')) as {status: string; sha: string})
+      expect(kept.filter(o => o.sha === sha).map(o => o.status)).to.deep.equal(['unavailable'])
+      const again = await offline(async () => run(sb, ['tofu:plan', '-f', m.redisTf, '--module-version', 'no-descriptor']))
+      expect(again.stderr).to.contain('holds no readable descriptor')
+    } finally {
+      u.git('tag', '-d', 'no-descriptor')
+      u.git('reset', '-q', '--hard', 'HEAD~1')
+    }
   })
 
   it('`staging pull --full` makes a lean staging full in place; then any module runs offline', async function () {

@@ -60,7 +60,7 @@ export async function validateManifestFile(req: ValidateRequest): Promise<Valida
     const fetcher = staging.blobFetcher()
     origin = {
       commit: {
-        repo: staging.repository, sha, prefetch: entries => fetcher.ensure(resolved.sha, entries, `the protos of ${manifest.kind}`), isLean: () => fetcher.isLean(),
+        repo: staging.repository, sha, prefetch: entries => fetcher.ensure(resolved.sha, entries, `the protos of ${manifest.kind}`),
       },
     }
   }
