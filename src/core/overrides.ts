@@ -83,13 +83,28 @@ const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype'])
 
 /** Reads `--set` flags, as an input error a user can act on. */
 export function readSetFlags(flags: string[]): SetOverride[] {
+  let sets: SetOverride[]
   try {
-    return parseSetFlags(flags)
+    sets = parseSetFlags(flags)
   } catch (error) {
     if (!(error instanceof SetSyntaxError)) throw error
     throw new InvalidInputError(error.message, {hint: 'Use --set path=value (several: a=1,b=2); double-quote a key holding dots: metadata.labels."a.b/c"=x.'})
   }
+
+  // apiVersion and kind choose the schema, the module and the state: an override would check the
+  // manifest as one kind and run it as another.
+  const routing = sets.find(set => ROUTING_FIELDS.has(set.path[0].toLowerCase().replaceAll('_', '')))
+  if (routing) {
+    throw new InvalidInputError(`--set ${JSON.stringify(routing.source)}: ${routing.path[0]} cannot be overridden`, {
+      hint: 'apiVersion and kind choose the module and the state; write another manifest for another kind.',
+    })
+  }
+
+  return sets
 }
+
+/** In any spelling the schema accepts (apiVersion, api_version, Kind, …). */
+const ROUTING_FIELDS = new Set(['apiversion', 'kind'])
 
 /** Applies overrides to plain manifest data (no schema): values are YAML scalars, labels strings. */
 export async function applyUntyped(data: Record<string, unknown>, sets: SetOverride[]): Promise<void> {
