@@ -38,7 +38,9 @@ export default class Validate extends PlantonCommand {
 
   async run(): Promise<void> {
     const {flags} = await this.parse(Validate)
-    const [{validateManifestFile}, {problemLine}] = await Promise.all([import('../core/schema/validate-manifest.js'), import('../core/manifest-check.js')])
+    const [{validateManifestFile}, {problemLine}, {oneLine}] = await Promise.all([
+      import('../core/schema/validate-manifest.js'), import('../core/manifest-check.js'), import('../core/display.js'),
+    ])
     const {paths, url} = await this.home()
     const outcome = await validateManifestFile({
       paths,
@@ -50,7 +52,7 @@ export default class Validate extends PlantonCommand {
       sets: flags.set,
       moduleVersion: flags['module-version'],
       moduleDir: flags['module-dir'],
-      report: line => this.logToStderr(line),
+      report: line => this.logToStderr(oneLine(line)),
       onWait: owner => {
         this.onLockWait(owner).catch(() => {})
       },
@@ -68,13 +70,15 @@ export default class Validate extends PlantonCommand {
       this.log(stringify(outcome.manifest).trimEnd())
     }
 
+    // Kind, name, source and problems come from the manifest: shown with control characters escaped.
+    const what = oneLine(`${outcome.kind} ${outcome.name} in ${outcome.source}`)
     if (outcome.valid) {
-      this.logToStderr(`${outcome.kind} ${outcome.name} in ${outcome.source} is valid (protos of ${schema})`)
+      this.logToStderr(`${what} is valid (protos of ${oneLine(schema)})`)
       return
     }
 
-    this.logToStderr(`${outcome.kind} ${outcome.name} in ${outcome.source}: ${outcome.problems.length} problem(s) (protos of ${schema})`)
-    for (const p of outcome.problems) this.logToStderr(`  ${problemLine(p)}`)
+    this.logToStderr(`${what}: ${outcome.problems.length} problem(s) (protos of ${oneLine(schema)})`)
+    for (const p of outcome.problems) this.logToStderr(`  ${oneLine(problemLine(p))}`)
     this.exit(2)
   }
 }

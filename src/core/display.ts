@@ -6,18 +6,43 @@
 
 /**
  * A URL as it may be shown: over http(s) whatever stands before `@` is a credential (a token, or
- * user:password) and becomes `***`; elsewhere a password after `user:` does.
+ * user:password) and becomes `***`; elsewhere a password after `user:` does. A password holding an
+ * unencoded `/` counts (`user:pa/ss@host`), and the values of a query string (signatures of
+ * pre-signed URLs, tokens) become `***` too.
  */
 export function redactUrl(url: string): string {
-  if (/^https?:\/\/[^/]*@/i.test(url)) return url.replace(/^(https?:\/\/)[^/]*@/i, '$1***@')
-  return url.replace(/^([a-z][\w+.-]*:\/\/[^/@:]*):[^/@]*@/i, '$1:***@')
+  const m = /^([a-z][\w+.-]*:\/\/)(.*)$/is.exec(url)
+  if (!m) return url
+  const [, scheme, rest] = m
+  const end = userinfoEnd(rest)
+  let shown = rest
+  const colon = rest.indexOf(':')
+  if (end !== -1 && /^https?:/i.test(scheme)) shown = `***${rest.slice(end)}`
+  // Elsewhere the user is no secret (ssh://git@host); a password after it is.
+  else if (end !== -1 && colon !== -1 && colon < end) shown = `${rest.slice(0, colon)}:***${rest.slice(end)}`
+
+  return scheme + shown.replace(/\?[^#]*/, query => query.replaceAll(/=[^&#]*/g, '=***'))
+}
+
+/**
+ * Where the userinfo of `rest` (a URL after `scheme://`) ends: its `@`, or -1. The authority ends at
+ * the first `/`, `?` or `#`; a first segment `user:x` whose `x` is not a port, followed later by an
+ * `@`, is a password holding `/`.
+ */
+function userinfoEnd(rest: string): number {
+  const cut = rest.search(/[/?#]/)
+  const first = cut === -1 ? rest : rest.slice(0, cut)
+  const at = first.lastIndexOf('@')
+  if (at !== -1) return at
+  const colon = first.indexOf(':')
+  if (cut === -1 || colon === -1 || /^\d*$/.test(first.slice(colon + 1))) return -1
+  const later = /^[^?#]*?@/.exec(rest.slice(cut))
+  return later ? cut + later[0].length - 1 : -1
 }
 
 /** Credentials of every URL inside `text` (git quotes the URL it failed on) replaced by `***`. */
 export function redactUrls(text: string): string {
-  return text
-  .replaceAll(/\b(https?:\/\/)[^\s/'"]+@/gi, '$1***@')
-  .replaceAll(/\b([a-z][\w+.-]*:\/\/[^\s/@:'"]*):[^\s/'"]*@/gi, '$1:***@')
+  return text.replaceAll(/\b[a-z][\w+.-]*:\/\/[^\s'"]*/gi, url => redactUrl(url))
 }
 
 /**

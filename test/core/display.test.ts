@@ -17,6 +17,18 @@ describe('display', () => {
       expect(redactUrl('ssh://git@github.com/org/repo.git')).to.equal('ssh://git@github.com/org/repo.git')
     })
 
+    it('hides a password holding an unencoded "/", and not a port followed by an "@" in the path', () => {
+      expect(redactUrl('https://deploy:Zm9v/YmFy+c2VjcmV0@127.0.0.1:8443/m.yaml')).to.equal('https://***@127.0.0.1:8443/m.yaml')
+      expect(redactUrl('ssh://me:a/b@host/r.git')).to.equal('ssh://me:***@host/r.git')
+      expect(redactUrl('https://host:8443/team@corp/repo')).to.equal('https://host:8443/team@corp/repo')
+    })
+
+    it('hides the values of a query string (signatures, tokens), keeping the names', () => {
+      expect(redactUrl('https://b.s3.example/m.yaml?X-Amz-Credential=AKIA%2Fx&X-Amz-Signature=deadbeef#top'))
+      .to.equal('https://b.s3.example/m.yaml?X-Amz-Credential=***&X-Amz-Signature=***#top')
+      expect(redactUrls('cannot download http://h/m.yaml?token=s3cr3t: 404')).to.not.contain('s3cr3t')
+    })
+
     it('leaves URLs without credentials alone, an "@" in the path included', () => {
       for (const url of ['https://github.com/org/repo.git', 'https://host/team@corp/repo', 'git@github.com:org/repo.git', 'file:///srv/a@b/repo', '/srv/mirror']) {
         expect(redactUrl(url), url).to.equal(url)
