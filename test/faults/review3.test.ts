@@ -1,0 +1,159 @@
+// Cases of a third outside review: a home whose records are not regular files, what `staging
+// clean` finds in the cache folder, and environment variables with odd values. Each fails on the
+// code it was written against; each says what a user would check.
+import {expect} from 'chai'
+import {execFileSync} from 'node:child_process'
+import {mkdirSync, rmSync, writeFileSync} from 'node:fs'
+import {createServer, type Server} from 'node:http'
+import {type AddressInfo} from 'node:net'
+import path from 'node:path'
+
+import {type Sandbox, sandbox} from '../support/cli.js'
+import {upstreamSchemaFiles} from '../support/protos.js'
+import {
+  createUpstream, makeTempDir, manifestYaml, removeTempDirs, type Upstream,
+} from '../support/upstream.js'
+import {type GroupCli, signalGroup, startGroup} from './process-group.js'
+import {cli, copyHome} from './sandbox.js'
+import {fault} from './tally.js'
+
+const TOFU = {'project-planton.org/provisioner': 'terraform'}
+
+describe('faults: a third outside review (records that are not files, staging clean, odd environment)', () => {
+  let u: Upstream
+  let warm: Sandbox
+  let files: string
+  const running: GroupCli[] = []
+
+  before(async function () {
+    this.timeout(120_000)
+    u = createUpstream({files: upstreamSchemaFiles})
+    files = makeTempDir('pp-review3-')
+    warm = sandbox(u)
+    await cli(warm, ['staging', 'pull'], {expect: 0})
+  })
+
+  // A command that hangs fails its case by the case's timeout; it must not outlive the case.
+  afterEach(() => {
+    for (const p of running.splice(0)) if (!p.exited()) signalGroup(p, 'SIGKILL')
+  })
+
+  after(() => removeTempDirs())
+
+  function fresh(): Sandbox {
+    const sb = sandbox(u)
+    copyHome(warm, sb)
+    return sb
+  }
+
+  function start(args: string[], sb: Sandbox): GroupCli {
+    const p = startGroup(args, {env: sb.env})
+    running.push(p)
+    return p
+  }
+
+  /** Puts a FIFO where the CLI keeps one of its records (no writer ever opens it). */
+  function fifoAt(sb: Sandbox, rel: string): void {
+    const file = path.join(sb.plantonHome, rel)
+    mkdirSync(path.dirname(file), {recursive: true})
+    rmSync(file, {force: true})
+    execFileSync('mkfifo', [file])
+  }
+
+  describe('a home whose records are FIFOs (a hang fails the case by its own timeout; no duration is asserted)', () => {
+    // What must hold for each: the command reads only regular files as its records and finishes on
+    // its own, reporting the entry as damaged (or ignoring it); it never waits for a writer that
+    // never comes. Today each read blocks in open(2) until Ctrl-C.
+
+    it('staging status --json with staging/state.json a FIFO finishes (src/core/staging.ts readState)', async function () {
+      this.timeout(30_000)
+      await fault(async () => {
+        const sb = fresh()
+        fifoAt(sb, 'staging/state.json')
+        const r = await start(['staging', 'status', '--json'], sb).done
+        expect(r.code, r.stderr).to.be.a('number')
+      })
+    })
+
+    it('doctor with a FIFO as a module binary\'s record.json finishes (src/core/binaries/cache.ts records)', async function () {
+      this.timeout(30_000)
+      await fault(async () => {
+        const sb = fresh()
+        fifoAt(sb, 'cache/binaries/v0.2.0_kubernetesredis_linux_amd64/record.json')
+        const r = await start(['doctor'], sb).done
+        expect(r.code, r.stderr).to.be.a('number')
+      })
+    })
+
+    it('staging clean with a FIFO as a workspace\'s run.json finishes and leaves that folder (src/core/workspace.ts readRecord)', async function () {
+      this.timeout(30_000)
+      await fault(async () => {
+        const sb = fresh()
+        fifoAt(sb, 'workspaces/kubernetesredis+redis-demo-abc123-4242-abcdef/run.json')
+        const r = await start(['staging', 'clean'], sb).done
+        expect(r.code, r.stderr).to.equal(0)
+      })
+    })
+
+    it('staging status --json with a FIFO as a snapshot\'s index.json finishes (src/core/snapshot.ts)', async function () {
+      this.timeout(30_000)
+      await fault(async () => {
+        const sb = fresh()
+        fifoAt(sb, `cache/snapshots/${'a'.repeat(32)}/index.json`)
+        const r = await start(['staging', 'status', '--json'], sb).done
+        expect(r.code, r.stderr).to.equal(0)
+      })
+    })
+  })
+
+  describe('staging clean and what it did not make', () => {
+    it('a folder named like a schema in cache/schemas is left alone, not a crash with a raw EISDIR (src/core/schema/cache.ts clearSchemas)', async () => fault(async () => {
+      const sb = fresh()
+      const mine = path.join(sb.plantonHome, 'cache', 'schemas', 'notes.schema')
+      mkdirSync(path.join(mine, 'inside'), {recursive: true})
+      writeFileSync(path.join(mine, 'inside', 'keep.txt'), 'mine\n')
+      const r = await cli(sb, ['staging', 'clean'])
+      // What must hold: clean removes only the schema files it wrote (regular files) and finishes
+      // with exit 0; a folder it did not make stays as it is. Today: "SystemError: Path is a
+      // directory: rm returned EISDIR", exit 1, and the rest of the cleaning is skipped.
+      expect(r.stderr).to.not.match(/EISDIR|SystemError/)
+      expect(r.code, r.stderr).to.equal(0)
+    }))
+  })
+
+  describe('environment variables with odd values', () => {
+    let server: Server
+    let url: string
+
+    before(async () => {
+      const text = manifestYaml({labels: TOFU, name: 'redis-demo', spec: {namespace: {value: 'ns'}, container: {replicas: 1}}})
+      server = createServer((_req, res) => {
+        res.writeHead(200, {'content-type': 'application/yaml'})
+        res.end(text)
+      })
+      await new Promise<void>(resolve => {
+        server.listen(0, '127.0.0.1', resolve)
+      })
+      url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/redis.yaml`
+    })
+
+    after(() => new Promise<void>(resolve => {
+      server.close(() => resolve())
+    }))
+
+    it('a large PROJECT_PLANTON_HTTP_TIMEOUT (35 days) waits, not times out at once claiming it waited (src/core/manifest-source.ts downloadTimeouts)', async function () {
+      this.timeout(120_000)
+      await fault(async () => {
+        const sb = fresh()
+        const r = await cli(sb, ['tofu', 'plan', '-f', url], {env: {PROJECT_PLANTON_HTTP_TIMEOUT: '3000000'}, cwd: files})
+        // What must hold: a timeout longer than a timer can hold (2^31-1 ms, ~24.8 days) is capped
+        // (or refused as an input error naming the variable); the server answers in milliseconds, so
+        // the plan runs. Today setTimeout overflows to 1 ms: Node prints a TimeoutOverflowWarning and
+        // the run fails at once with "no answer within 3000000 s".
+        expect(r.stderr).to.not.contain('TimeoutOverflowWarning')
+        expect(r.stderr).to.not.match(/no answer within/)
+        expect(r.code, r.stderr).to.equal(0)
+      })
+    })
+  })
+})
