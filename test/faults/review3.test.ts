@@ -19,6 +19,14 @@ import {fault} from './tally.js'
 
 const TOFU = {'project-planton.org/provisioner': 'terraform'}
 
+/** Puts a sparse file of 3 GiB (more than readFile takes) where the CLI keeps one of its records. */
+function hugeAt(sb: Sandbox, rel: string): void {
+  const file = path.join(sb.plantonHome, rel)
+  mkdirSync(path.dirname(file), {recursive: true})
+  rmSync(file, {force: true})
+  execFileSync('truncate', ['-s', '3G', file])
+}
+
 describe('faults: a third outside review (records that are not files, staging clean, odd environment)', () => {
   let u: Upstream
   let warm: Sandbox
@@ -104,6 +112,33 @@ describe('faults: a third outside review (records that are not files, staging cl
         expect(r.code, r.stderr).to.equal(0)
       })
     })
+  })
+
+  describe('a home whose records are too big to be records', () => {
+    it('a 3 GiB run.json in a workspace folder: status and clean finish, not crash with a raw RangeError (src/core/workspace.ts readRecord)', async () => fault(async () => {
+      const sb = fresh()
+      hugeAt(sb, 'workspaces/kubernetesredis+redis-demo-abc123-4242-abcdef/run.json')
+      // What must hold: a record that cannot be one (too big, not JSON, not a file) makes the folder
+      // "not ours" (listed, never removed), as a record that is not JSON already does; status and
+      // clean finish with exit 0. Today both exit 1 with "RangeError: File size (3221225472) is
+      // greater than 2 GiB" (readRecord rethrows every error but ENOENT, EISDIR and ENOTDIR).
+      const st = await cli(sb, ['staging', 'status', '--json'])
+      expect(st.stdout + st.stderr).to.not.contain('RangeError')
+      expect(st.code, st.stdout + st.stderr).to.equal(0)
+      const clean = await cli(sb, ['staging', 'clean'])
+      expect(clean.stderr).to.not.contain('RangeError')
+      expect(clean.code, clean.stderr).to.equal(0)
+    }))
+
+    it('a 3 GiB index.json in a snapshot folder: clean finishes (src/core/snapshot.ts readIndex)', async () => fault(async () => {
+      const sb = fresh()
+      hugeAt(sb, `cache/snapshots/${'a'.repeat(32)}/index.json`)
+      // What must hold: a damaged snapshot is removed (or skipped) and clean exits 0. Today: exit 1,
+      // "RangeError: File size (3221225472) is greater than 2 GiB".
+      const r = await cli(sb, ['staging', 'clean'])
+      expect(r.stderr).to.not.contain('RangeError')
+      expect(r.code, r.stderr).to.equal(0)
+    }))
   })
 
   describe('staging clean and what it did not make', () => {
