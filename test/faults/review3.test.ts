@@ -15,7 +15,7 @@ import {
 } from '../support/upstream.js'
 import {type GroupCli, signalGroup, startGroup} from './process-group.js'
 import {cli, copyHome} from './sandbox.js'
-import {fault} from './tally.js'
+import {badInput, fault} from './tally.js'
 
 const TOFU = {'project-planton.org/provisioner': 'terraform'}
 
@@ -190,5 +190,15 @@ describe('faults: a third outside review (records that are not files, staging cl
         expect(r.code, r.stderr).to.equal(0)
       })
     })
+
+    it('a PROJECT_PLANTON_HTTP_TIMEOUT that is not a number of seconds ("2m") is an input error, not silently the default', async () => badInput(async () => {
+      const sb = fresh()
+      const r = await cli(sb, ['tofu', 'plan', '-f', url], {env: {PROJECT_PLANTON_HTTP_TIMEOUT: '2m'}, cwd: files})
+      // What must hold: as for PROJECT_PLANTON_STAGING and PROJECT_PLANTON_MODULE_BINARY, a value
+      // the CLI cannot use is reported (exit 2, naming the variable) rather than replaced by the
+      // default the user meant to change. Today "2m", "abc" and "-5" are ignored without a word.
+      expect(r.code, r.stderr).to.equal(2)
+      expect(r.stderr).to.contain('PROJECT_PLANTON_HTTP_TIMEOUT')
+    }))
   })
 })
