@@ -3,7 +3,9 @@
 // code it was written against; each says what a user would check.
 import {expect} from 'chai'
 import {execFileSync} from 'node:child_process'
-import {mkdirSync, rmSync, writeFileSync} from 'node:fs'
+import {
+  existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync,
+} from 'node:fs'
 import {createServer, type Server} from 'node:http'
 import {type AddressInfo} from 'node:net'
 import path from 'node:path'
@@ -25,6 +27,46 @@ function hugeAt(sb: Sandbox, rel: string): void {
   mkdirSync(path.dirname(file), {recursive: true})
   rmSync(file, {force: true})
   execFileSync('truncate', ['-s', '3G', file])
+}
+
+/** A git repository served over git's "dumb" HTTP protocol (its files as they are), behind basic authentication. */
+function dumbHttp(repo: string, user: string, password: string): Server {
+  const allowed = `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`
+  return createServer((req, res) => {
+    if (req.headers.authorization !== allowed) {
+      res.writeHead(401, {'www-authenticate': 'Basic realm="upstream"'})
+      res.end()
+      return
+    }
+
+    const rel = decodeURIComponent((req.url ?? '/').split('?')[0]).replace(/^\/repo\.git\//, '')
+    const file = path.join(repo, '.git', rel)
+    if (rel.includes('..') || !existsSync(file)) {
+      res.writeHead(404)
+      res.end()
+      return
+    }
+
+    res.end(readFileSync(file))
+  })
+}
+
+/** Whether the group or others may read a file of this mode. */
+function readableByOthers(mode: number): boolean {
+  return Math.floor(mode / 0o10) % 0o10 >= 4 || mode % 0o10 >= 4
+}
+
+/** Regular files below `dir` whose content holds `secret`. */
+function filesHolding(dir: string, secret: string): string[] {
+  const found: string[] = []
+  for (const name of readdirSync(dir)) {
+    const abs = path.join(dir, name)
+    const st = lstatSync(abs)
+    if (st.isDirectory()) found.push(...filesHolding(abs, secret))
+    else if (st.isFile() && readFileSync(abs).includes(secret)) found.push(abs)
+  }
+
+  return found
 }
 
 describe('faults: a third outside review (records that are not files, staging clean, odd environment)', () => {
@@ -153,6 +195,35 @@ describe('faults: a third outside review (records that are not files, staging cl
       // directory: rm returned EISDIR", exit 1, and the rest of the cleaning is skipped.
       expect(r.stderr).to.not.match(/EISDIR|SystemError/)
       expect(r.code, r.stderr).to.equal(0)
+    }))
+  })
+
+  describe('credentials in PROJECT_PLANTON_REPO_URL', () => {
+    it('a token in the upstream URL is not left in files of the home that other users can read', async () => fault(async () => {
+      const up = createUpstream()
+      execFileSync('git', ['update-server-info'], {cwd: up.dir})
+      const token = 'tok3n-only-alice-may-read'
+      const server = dumbHttp(up.dir, 'alice', token)
+      await new Promise<void>(resolve => {
+        server.listen(0, '127.0.0.1', resolve)
+      })
+      try {
+        const {port} = server.address() as AddressInfo
+        const sb = sandbox(`http://alice:${token}@127.0.0.1:${port}/repo.git`, {GIT_TERMINAL_PROMPT: '0'})
+        const r = await cli(sb, ['staging', 'pull'])
+        expect(r.code, r.stderr).to.equal(0)
+        expect(r.stdout + r.stderr).to.not.contain(token)
+        // What must hold: like the stack input (0600), a secret the CLI keeps on disk is readable by
+        // its owner only, or not kept at all (the URL recorded without its credentials, which git
+        // gets per command). Today state.json (written 0644 by writeFileAtomic) and the clone's
+        // .git/config (git's default) hold the token in a home other users can read.
+        const readable = filesHolding(sb.plantonHome, token).filter(f => readableByOthers(statSync(f).mode))
+        expect(readable.map(f => path.relative(sb.plantonHome, f))).to.deep.equal([])
+      } finally {
+        await new Promise<void>(resolve => {
+          server.close(() => resolve())
+        })
+      }
     }))
   })
 
