@@ -1,6 +1,7 @@
 import {randomBytes} from 'node:crypto'
+import {constants} from 'node:fs'
 import {
-  chmod, lstat, readdir, rename, rm, rmdir, unlink, writeFile,
+  chmod, lstat, open, readdir, rename, rm, rmdir, unlink, writeFile,
 } from 'node:fs/promises'
 import path from 'node:path'
 
@@ -15,6 +16,46 @@ export async function writeFileAtomic(file: string, data: string, mode = 0o644):
   } catch (error) {
     await rm(tmp, {force: true})
     throw error
+  }
+}
+
+/** The most a record of the CLI's home holds (run, state, index and cache records are a few KiB). */
+export const MAX_RECORD_BYTES = 1024 * 1024
+
+/** A record in the CLI's home that cannot be one: not a regular file, or too big. */
+export class DamagedRecordError extends Error {
+  constructor(message: string) {
+    super(message)
+    this.name = 'DamagedRecordError'
+  }
+}
+
+/**
+ * Reads a record the CLI keeps in its home (a JSON file it wrote), trusting nothing about what is
+ * there now: a FIFO is opened without waiting for a writer, and anything but a regular file of at
+ * most `limit` bytes is DamagedRecordError. A missing file is ENOENT, as for readFile.
+ */
+export async function readRecordFile(file: string, limit = MAX_RECORD_BYTES): Promise<Buffer> {
+  // eslint-disable-next-line no-bitwise -- open(2) flags are a bit mask
+  const handle = await open(file, constants.O_RDONLY | constants.O_NONBLOCK)
+  try {
+    const st = await handle.stat()
+    if (!st.isFile()) throw new DamagedRecordError(`${file} is not a regular file`)
+    if (st.size > limit) throw new DamagedRecordError(`${file} holds ${st.size} bytes, more than a record`)
+    return await handle.readFile()
+  } finally {
+    await handle.close()
+  }
+}
+
+/** A record's JSON; a record that is not one (damaged, not JSON) is DamagedRecordError. */
+export async function readJsonRecord<T>(file: string, limit = MAX_RECORD_BYTES): Promise<T> {
+  const text = (await readRecordFile(file, limit)).toString('utf8')
+  try {
+    return JSON.parse(text) as T
+  } catch (error) {
+    if (!(error instanceof SyntaxError)) throw error
+    throw new DamagedRecordError(`${file} is not JSON (cut short?)`)
   }
 }
 

@@ -5,13 +5,12 @@
  * stops refreshing, and its lock is taken over once it is older than STALE_MS. Beside the lock we
  * record who holds it, so that a waiting command can say whom it waits for.
  */
-import {
-  mkdir, readFile, rm, writeFile,
-} from 'node:fs/promises'
+import {mkdir, rm, writeFile} from 'node:fs/promises'
 
 import type {HomePaths} from './home.js'
 
 import {InterruptedError, StagingError} from './errors.js'
+import {readJsonRecord} from './fsutil.js'
 import {debug} from './log.js'
 import {isAlive} from './process.js'
 
@@ -33,7 +32,7 @@ export async function readLockOwner(paths: HomePaths): Promise<LockOwner | undef
 
 async function readOwnerFile(file: string): Promise<LockOwner | undefined> {
   try {
-    return JSON.parse(await readFile(file, 'utf8')) as LockOwner
+    return await readJsonRecord<LockOwner>(file)
   } catch {
     return undefined
   }

@@ -11,14 +11,18 @@
  */
 import {createHash, randomBytes} from 'node:crypto'
 import {
-  chmod, mkdir, readdir, readFile, rename, rm, stat, utimes, writeFile,
+  chmod, mkdir, readdir, rename, rm, stat, utimes, writeFile,
 } from 'node:fs/promises'
 import path from 'node:path'
 
 import type {CheckOutcome, CheckProblem, CheckRequest} from './check-outcome.js'
 
 import {pruneEntries, type PruneOptions} from './cache-policy.js'
+import {DamagedRecordError, readJsonRecord} from './fsutil.js'
 import {isAlive} from './process.js'
+
+/** An outcome holds a checked manifest (at most 1 MiB as written) and what the tools get from it. */
+const MAX_OUTCOME_BYTES = 16 * 1024 * 1024
 
 /** Bump when what an outcome holds, or how it is computed, changes. */
 const FORMAT = 3
@@ -66,10 +70,10 @@ async function readOutcome(cacheDir: string, key: string): Promise<CheckOutcome 
   const file = path.join(outcomesRoot(cacheDir), `${key}.json`)
   let stored: Stored
   try {
-    stored = JSON.parse(await readFile(file, 'utf8')) as Stored
+    stored = await readJsonRecord<Stored>(file, MAX_OUTCOME_BYTES)
   } catch (error) {
-    // Missing, or cut short by a crash (then computed again and rewritten).
-    if (error instanceof SyntaxError || (error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
+    // Missing, or cut short by a crash, or not a record at all (then computed again and rewritten).
+    if (error instanceof DamagedRecordError || (error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
     throw error
   }
 
@@ -119,7 +123,7 @@ export async function pruneOutcomes(cacheDir: string, opts: PruneOptions): Promi
       const file = path.join(root, name)
       const st = await stat(file).catch(ignoreMissing)
       if (!st) return null
-      const sha = await readFile(file, 'utf8').then(t => (JSON.parse(t) as Stored).sha, () => {})
+      const sha = await readJsonRecord<Stored>(file, MAX_OUTCOME_BYTES).then(o => o.sha, () => {})
       return sha ? {sha, usedMs: st.mtimeMs, bytes: st.size} : undefined
     },
     remove: name => rm(path.join(root, name), {force: true}),
@@ -130,8 +134,10 @@ export async function pruneOutcomes(cacheDir: string, opts: PruneOptions): Promi
 /** `staging clean`: every outcome (only a cache) and leftover. */
 export async function clearOutcomes(cacheDir: string): Promise<void> {
   const root = outcomesRoot(cacheDir)
-  for (const name of await readdir(root).catch(ignoreMissing) ?? []) {
-    if (name.endsWith('.json') || name.startsWith('.tmp-')) await rm(path.join(root, name), {force: true})
+  // Files (or links) the CLI wrote; a folder it did not make is left alone.
+  for (const entry of await readdir(root, {withFileTypes: true}).catch(ignoreMissing) ?? []) {
+    if (entry.isDirectory() || !(entry.name.endsWith('.json') || entry.name.startsWith('.tmp-'))) continue
+    await rm(path.join(root, entry.name), {force: true})
   }
 }
 

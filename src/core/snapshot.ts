@@ -13,7 +13,7 @@
  */
 import {createHash, randomBytes} from 'node:crypto'
 import {
-  mkdir, readdir, readFile, rename, stat, utimes, writeFile,
+  mkdir, readdir, rename, stat, utimes, writeFile,
 } from 'node:fs/promises'
 import path from 'node:path'
 
@@ -21,7 +21,7 @@ import type {BlobSource} from './blobs.js'
 import type {TreeEntry} from './git.js'
 
 import {pruneEntries, type PruneOptions} from './cache-policy.js'
-import {removeInside} from './fsutil.js'
+import {DamagedRecordError, readJsonRecord, removeInside} from './fsutil.js'
 import {exportEntries} from './materialise.js'
 import {isAlive} from './process.js'
 
@@ -120,8 +120,8 @@ async function removeLeftovers(root: string): Promise<void> {
 export async function snapshotStats(cacheDir: string): Promise<{snapshots: number; bytes: number}> {
   const root = snapshotsRoot(cacheDir)
   const names = (await readdir(root).catch(() => [] as string[])).filter(n => !n.startsWith('.'))
-  const indexes = await Promise.all(names.map(n => readFile(path.join(root, n, 'index.json'), 'utf8').then(t => JSON.parse(t) as SnapshotIndex, () => null)))
-  const complete = indexes.filter(i => i !== null)
+  const indexes = await Promise.all(names.map(n => readIndex(path.join(root, n))))
+  const complete = indexes.filter(i => i !== undefined)
   return {snapshots: complete.length, bytes: complete.reduce((sum, i) => sum + i.bytes, 0)}
 }
 
@@ -188,11 +188,15 @@ export async function clearSnapshots(cacheDir: string): Promise<{removed: number
   return {removed, bytes}
 }
 
+/** An index lists every file of a snapshot: a full tree of a big monorepo is a few MiB. */
+const MAX_INDEX_BYTES = 64 * 1024 * 1024
+
+/** A snapshot's index; undefined when there is none or it is not one (cut short, damaged). */
 async function readIndex(dir: string): Promise<SnapshotIndex | undefined> {
   try {
-    return JSON.parse(await readFile(path.join(dir, 'index.json'), 'utf8')) as SnapshotIndex
+    return await readJsonRecord<SnapshotIndex>(path.join(dir, 'index.json'), MAX_INDEX_BYTES)
   } catch (error) {
-    if (error instanceof SyntaxError || ['ENOENT', 'ENOTDIR'].includes((error as NodeJS.ErrnoException).code ?? '')) return undefined
+    if (error instanceof DamagedRecordError || ['ENOENT', 'ENOTDIR'].includes((error as NodeJS.ErrnoException).code ?? '')) return undefined
     throw error
   }
 }

@@ -13,7 +13,7 @@
  */
 import {randomBytes} from 'node:crypto'
 import {
-  mkdir, readdir, readFile, rename, rm,
+  mkdir, readdir, rename, rm,
 } from 'node:fs/promises'
 import path from 'node:path'
 
@@ -23,7 +23,7 @@ import {BlobFetcher} from './blob-fetch.js'
 import {redactUrl} from './display.js'
 import {InvalidInputError, OfflineError, StagingError} from './errors.js'
 import {
-  exists, formatBytes, removeInside, treeSize, writeFileAtomic,
+  DamagedRecordError, exists, formatBytes, readJsonRecord, removeInside, treeSize, writeFileAtomic,
 } from './fsutil.js'
 import {removeGitLeftovers} from './git-leftovers.js'
 import {
@@ -148,11 +148,13 @@ export class Staging {
     return this.git
   }
 
+  /** The record of staging: undefined when there is none, or it is not one (cut short, damaged). */
   async readState(): Promise<StagingState | undefined> {
     try {
-      return JSON.parse(await readFile(this.paths.stateFile, 'utf8')) as StagingState
-    } catch {
-      return undefined
+      return await readJsonRecord<StagingState>(this.paths.stateFile)
+    } catch (error) {
+      if (error instanceof DamagedRecordError || ['ENOENT', 'ENOTDIR'].includes((error as NodeJS.ErrnoException).code ?? '')) return undefined
+      throw error
     }
   }
 
@@ -646,7 +648,8 @@ export class Staging {
 
   private async writeState(state: StagingState): Promise<void> {
     // JSON drops the keys that are undefined (a finished `pending`).
-    await writeFileAtomic(this.paths.stateFile, `${JSON.stringify(state, null, 2)}\n`)
+    // It records the upstream URL, token included when the URL carries one: the owner's only.
+    await writeFileAtomic(this.paths.stateFile, `${JSON.stringify(state, null, 2)}\n`, 0o600)
     await writeFileAtomic(this.paths.versionFile, `${state.ref}\n`)
   }
 

@@ -8,11 +8,13 @@
  */
 import {randomBytes} from 'node:crypto'
 import {
-  mkdir, readdir, readFile, rename, writeFile,
+  mkdir, readdir, rename, writeFile,
 } from 'node:fs/promises'
 import path from 'node:path'
 
-import {exists, removeInside, writeFileAtomic} from './fsutil.js'
+import {
+  DamagedRecordError, exists, readJsonRecord, removeInside, writeFileAtomic,
+} from './fsutil.js'
 import {isAlive} from './process.js'
 import {stackSlug} from './stack.js'
 
@@ -78,7 +80,7 @@ export async function createWorkspace(workspacesRoot: string, stackId: string, r
 
 async function updateRecord(ws: {root: string}, change: Partial<RunRecord>): Promise<void> {
   const file = path.join(ws.root, RECORD)
-  const record = JSON.parse(await readFile(file, 'utf8')) as RunRecord
+  const record = await readJsonRecord<RunRecord>(file)
   await writeFileAtomic(file, JSON.stringify({...record, ...change}))
 }
 
@@ -105,23 +107,18 @@ export type LeftoverWorkspace = {
   record?: RunRecord
 }
 
+/** A workspace's record; undefined when there is none or it is not one (the folder is then not ours). */
 async function readRecord(dir: string): Promise<RunRecord | undefined> {
-  let text: string
+  let record: Partial<RunRecord>
   try {
-    text = await readFile(path.join(dir, RECORD), 'utf8')
+    record = await readJsonRecord<Partial<RunRecord>>(path.join(dir, RECORD))
   } catch (error) {
-    if (['EISDIR', 'ENOENT', 'ENOTDIR'].includes((error as NodeJS.ErrnoException).code ?? '')) return undefined
+    if (error instanceof DamagedRecordError || ['EISDIR', 'ENOENT', 'ENOTDIR'].includes((error as NodeJS.ErrnoException).code ?? '')) return undefined
     throw error
   }
 
-  try {
-    const record = JSON.parse(text) as Partial<RunRecord>
-    // Records of versions before the mark: a pid and a start time, in a folder under workspaces/.
-    return typeof record.pid === 'number' && typeof record.startedAt === 'string' ? {...record, by: MARK} as RunRecord : undefined
-  } catch (error) {
-    if (error instanceof SyntaxError) return undefined
-    throw error
-  }
+  // Records of versions before the mark: a pid and a start time, in a folder under workspaces/.
+  return typeof record.pid === 'number' && typeof record.startedAt === 'string' ? {...record, by: MARK} as RunRecord : undefined
 }
 
 /** Workspaces on disk, with whether their run (or the tool it started) is still going. */

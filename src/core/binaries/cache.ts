@@ -15,14 +15,14 @@
 import {createHash, randomBytes} from 'node:crypto'
 import {constants, createReadStream} from 'node:fs'
 import {
-  access, lstat, mkdir, open, readdir, readFile, rename, stat, utimes,
+  access, lstat, mkdir, open, readdir, rename, stat, utimes,
 } from 'node:fs/promises'
 import path from 'node:path'
 import {pipeline} from 'node:stream/promises'
 
 import type {Platform} from './platform.js'
 
-import {removeInside, writeFileAtomic} from '../fsutil.js'
+import {readJsonRecord, removeInside, writeFileAtomic} from '../fsutil.js'
 import {type LockOwner, withPathLock} from '../lock.js'
 import {debug} from '../log.js'
 import {isAlive} from '../process.js'
@@ -95,7 +95,7 @@ export async function lookupEntry(root: string, name: string, expect: EntryExpec
   const dir = path.join(root, name)
   let record: BinaryRecord
   try {
-    record = JSON.parse(await readFile(path.join(dir, RECORD), 'utf8')) as BinaryRecord
+    record = await readJsonRecord<BinaryRecord>(path.join(dir, RECORD))
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
     return {problem: `its record is unreadable (${(error as Error).message})`}
@@ -287,8 +287,8 @@ async function records(root: string): Promise<Array<{name: string; record: Binar
   const all = await Promise.all(names.map(async name => {
     const file = path.join(root, name, RECORD)
     try {
-      const [text, st] = await Promise.all([readFile(file, 'utf8'), stat(file)])
-      return {name, record: JSON.parse(text) as BinaryRecord, usedMs: st.mtimeMs}
+      const [record, st] = await Promise.all([readJsonRecord<BinaryRecord>(file), stat(file)])
+      return {name, record, usedMs: st.mtimeMs}
     } catch (error) {
       // A folder without a readable record is not an entry (a foreign folder is left alone).
       debug('not a binary cache entry: %s (%s)', name, (error as Error).message)

@@ -4,14 +4,14 @@
  */
 import {spawn} from 'node:child_process'
 import {
-  mkdir, readFile, realpath, stat,
+  mkdir, realpath, stat,
 } from 'node:fs/promises'
 import path from 'node:path'
 
 import type {Platform} from './platform.js'
 
 import {InterruptedError} from '../errors.js'
-import {writeFileAtomic} from '../fsutil.js'
+import {readJsonRecord, writeFileAtomic} from '../fsutil.js'
 import {debug} from '../log.js'
 import {programOutput, which} from '../tools.js'
 
@@ -69,7 +69,7 @@ export async function findGo(env: NodeJS.ProcessEnv, stateDir?: string): Promise
 
 async function readKnown(file: string): Promise<Record<string, KnownToolchain>> {
   try {
-    return JSON.parse(await readFile(file, 'utf8')) as Record<string, KnownToolchain>
+    return await readJsonRecord<Record<string, KnownToolchain>>(file)
   } catch (error) {
     debug('no known Go toolchains in %s: %s', file, (error as Error).message)
     return {}

@@ -9,15 +9,18 @@
  */
 import {createHash, randomBytes} from 'node:crypto'
 import {
-  mkdir, readdir, readFile, rename, rm, stat, utimes, writeFile,
+  mkdir, readdir, rename, rm, stat, utimes, writeFile,
 } from 'node:fs/promises'
 import path from 'node:path'
 
 import {pruneEntries, type PruneOptions} from '../cache-policy.js'
+import {DamagedRecordError, readRecordFile} from '../fsutil.js'
 import {isAlive} from '../process.js'
 
 /** Bump when what an entry holds or means changes: older entries are then simply not found. */
 export const SCHEMA_CACHE_FORMAT = 1
+/** An entry is a kind's descriptors: hundreds of KiB for the biggest kinds. */
+const MAX_ENTRY_BYTES = 64 * 1024 * 1024
 
 export type SchemaEntryInfo = {
   format: number
@@ -57,9 +60,10 @@ export async function readSchemaEntry(cacheDir: string, key: string): Promise<{i
   const file = entryFile(cacheDir, key)
   let data: Buffer
   try {
-    data = await readFile(file)
+    data = await readRecordFile(file, MAX_ENTRY_BYTES)
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
+    if (error instanceof DamagedRecordError) throw new DamagedEntryError(`schema cache entry ${key}: ${error.message}`)
     throw error
   }
 
@@ -141,7 +145,7 @@ export async function pruneSchemas(cacheDir: string, opts: PruneOptions): Promis
 
 async function readHeader(file: string): Promise<SchemaEntryInfo | undefined> {
   try {
-    const data = await readFile(file)
+    const data = await readRecordFile(file, MAX_ENTRY_BYTES)
     const info = JSON.parse(data.subarray(0, data.indexOf(10)).toString('utf8')) as SchemaEntryInfo
     return info.format === SCHEMA_CACHE_FORMAT && typeof info.sha === 'string' ? info : undefined
   } catch {
@@ -154,8 +158,10 @@ export async function clearSchemas(cacheDir: string): Promise<{removed: number; 
   const root = schemasRoot(cacheDir)
   let removed = 0
   let bytes = 0
-  for (const name of await readdir(root).catch(() => [] as string[])) {
-    if (!name.endsWith('.schema') && !name.startsWith('.tmp-')) continue
+  // Files (or links) the CLI wrote; a folder it did not make is left alone.
+  for (const entry of await readdir(root, {withFileTypes: true}).catch(() => [])) {
+    const {name} = entry
+    if (entry.isDirectory() || (!name.endsWith('.schema') && !name.startsWith('.tmp-'))) continue
     const file = path.join(root, name)
     bytes += await stat(file).then(st => st.size, () => 0)
     await rm(file, {force: true})
