@@ -175,11 +175,25 @@ async function readStream(stream: NodeJS.ReadableStream, {source, limit, signal,
 /** How long a manifest download may wait for the server to answer, and to finish. */
 export const DOWNLOAD_TIMEOUTS = {headersMs: 15_000, totalMs: 60_000}
 
-/** PROJECT_PLANTON_HTTP_TIMEOUT (seconds to wait for an answer; the download may take four times that). */
+/** The longest a Node.js timer waits (longer ones fire at once). */
+const MAX_TIMER_MS = 2_147_483_647
+
+/**
+ * PROJECT_PLANTON_HTTP_TIMEOUT (seconds to wait for an answer; the download may take four times
+ * that). A value that is not a positive number of seconds is an input error, not the default in
+ * silence; one longer than a timer can hold is capped there.
+ */
 export function downloadTimeouts(env: NodeJS.ProcessEnv): typeof DOWNLOAD_TIMEOUTS {
-  const seconds = Number(env.PROJECT_PLANTON_HTTP_TIMEOUT)
-  if (!env.PROJECT_PLANTON_HTTP_TIMEOUT || !Number.isFinite(seconds) || seconds <= 0) return DOWNLOAD_TIMEOUTS
-  return {headersMs: seconds * 1000, totalMs: seconds * 4000}
+  const text = env.PROJECT_PLANTON_HTTP_TIMEOUT
+  if (text === undefined || text === '') return DOWNLOAD_TIMEOUTS
+  const seconds = /^\s*\d+(?:\.\d+)?\s*$/.test(text) ? Number(text) : Number.NaN
+  if (!(seconds > 0)) {
+    throw new InvalidInputError(`PROJECT_PLANTON_HTTP_TIMEOUT=${JSON.stringify(text)} is not a number of seconds`, {
+      hint: 'Set it to the seconds a manifest download may wait for an answer, e.g. PROJECT_PLANTON_HTTP_TIMEOUT=60, or unset it (15).',
+    })
+  }
+
+  return {headersMs: Math.min(seconds * 1000, MAX_TIMER_MS), totalMs: Math.min(seconds * 4000, MAX_TIMER_MS)}
 }
 
 /**

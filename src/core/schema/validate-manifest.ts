@@ -9,6 +9,7 @@ import type {StagingOptions} from '../staging.js'
 
 import {PlantonError} from '../errors.js'
 import {checkAgainstSchema} from '../manifest-check.js'
+import {downloadTimeouts} from '../manifest-source.js'
 import {loadManifest} from '../manifest.js'
 import {readSetFlags} from '../overrides.js'
 import {Staging} from '../staging.js'
@@ -46,7 +47,7 @@ export class SchemaUnavailableError extends PlantonError {}
 
 export async function validateManifestFile(req: ValidateRequest): Promise<ValidateOutcome> {
   const sets = readSetFlags(req.sets ?? [])
-  const {manifest, data, text, source} = await loadManifest(req.file, sets, {signal: req.signal, stdin: req.stdin})
+  const {manifest, data, text, source} = await loadManifest(req.file, sets, {signal: req.signal, stdin: req.stdin, timeouts: downloadTimeouts(req.env ?? process.env)})
   let origin: SchemaOrigin
   let ref: string | undefined
   let sha: string | undefined
