@@ -13,6 +13,8 @@ import type {SimpleGit, SimpleGitProgressEvent} from 'simple-git'
 
 import {spawn} from 'node:child_process'
 import {once} from 'node:events'
+import {chmod} from 'node:fs/promises'
+import path from 'node:path'
 
 import type {BlobSource} from './blobs.js'
 
@@ -242,6 +244,10 @@ export async function cloneRepository(url: string, dir: string, opts: GitOptions
   } catch (error) {
     throw wrap(`could not clone ${redactUrl(url)}`, error)
   }
+
+  // The config holds the upstream URL, and with it any token the URL carries: the owner's only, as
+  // the state and the stack inputs are (git keeps a config file's mode when it rewrites it).
+  await chmod(path.join(dir, '.git', 'config'), 0o600)
 
   // git's words when the upstream does not allow filters (messages are in English: LC_ALL=C).
   return {filtered: opts.lean === true && !/filtering not recognized by server/i.test(stderr)}
