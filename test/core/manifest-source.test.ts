@@ -238,7 +238,15 @@ describe('manifest source', () => {
 
     it('PROJECT_PLANTON_HTTP_TIMEOUT sets the wait for an answer, and four times that for the download', () => {
       expect(downloadTimeouts({PROJECT_PLANTON_HTTP_TIMEOUT: '2.5'})).to.deep.equal({headersMs: 2500, totalMs: 10_000})
-      for (const value of [undefined, '', '0', '-1', 'soon', 'Infinity']) expect(downloadTimeouts({PROJECT_PLANTON_HTTP_TIMEOUT: value}), String(value)).to.equal(DOWNLOAD_TIMEOUTS)
+      for (const value of [undefined, '']) expect(downloadTimeouts({PROJECT_PLANTON_HTTP_TIMEOUT: value}), String(value)).to.equal(DOWNLOAD_TIMEOUTS)
+      // Longer than a Node.js timer holds (it would fire at once): capped there.
+      expect(downloadTimeouts({PROJECT_PLANTON_HTTP_TIMEOUT: '3000000'})).to.deep.equal({headersMs: 2_147_483_647, totalMs: 2_147_483_647})
+    })
+
+    it('PROJECT_PLANTON_HTTP_TIMEOUT that is not a positive number of seconds is an input error naming it', () => {
+      for (const value of ['0', '-1', 'soon', '2m', 'Infinity', '1e3']) {
+        expect(() => downloadTimeouts({PROJECT_PLANTON_HTTP_TIMEOUT: value}), value).to.throw(InvalidInputError, 'PROJECT_PLANTON_HTTP_TIMEOUT')
+      }
     })
   })
 
