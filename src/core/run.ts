@@ -13,7 +13,7 @@ import type {PlanRecord} from './iac/saved-plan.js'
 import type {LockOwner} from './lock.js'
 import type {SetOverride} from './overrides.js'
 
-import {type ModuleBinaryMode, moduleBinaryMode} from './binaries/modes.js'
+import {BINARIES_OFF, type ModuleBinaryMode, moduleBinaryMode} from './binaries/modes.js'
 import {type CredentialFiles, loadCredentials, type ProviderConfig} from './credentials.js'
 import {InvalidInputError} from './errors.js'
 import {gitEnvironment, GitRepository} from './git.js'
@@ -128,6 +128,12 @@ async function chooseProgram(
   {request, resolved, mode, stack}: {request: PrepareRequest; resolved: Extract<ModuleSource, {kind: 'staging'}>; mode: ModuleBinaryMode; stack: string},
   step: Step,
 ): Promise<PrepareRequest['program']> {
+  // Mode never needs no resolver (its downloads, cache and Go probing): say so and go on.
+  if (mode === 'never') {
+    step.title(`Module program: from source: ${BINARIES_OFF}`)
+    return undefined
+  }
+
   const {resolveModuleBinary} = await import('./binaries/resolve.js')
   let build: PreparedRun | undefined
   try {

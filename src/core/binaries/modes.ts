@@ -9,6 +9,9 @@ export type ModuleBinaryMode = (typeof MODULE_BINARY_MODES)[number]
 /** The default of `--module-binary`, e.g. `build` on machines that must not download programs. */
 export const MODULE_BINARY_VARIABLE = 'PROJECT_PLANTON_MODULE_BINARY'
 
+/** What a run in mode `never` says of its program (no resolver is loaded for it). */
+export const BINARIES_OFF = 'module binaries are off (mode never)'
+
 /** The mode of a run: the flag, else PROJECT_PLANTON_MODULE_BINARY, else auto. */
 export function moduleBinaryMode(flag: string | undefined, env: NodeJS.ProcessEnv): ModuleBinaryMode {
   const fromEnv = env[MODULE_BINARY_VARIABLE]?.trim()

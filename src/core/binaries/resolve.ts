@@ -23,7 +23,7 @@ import {
   BuildFailure, buildSettings, findGo, goBuild, type GoToolchain,
 } from './go.js'
 import {FetchFailure, HttpClient} from './http.js'
-import {type ModuleBinaryMode} from './modes.js'
+import {BINARIES_OFF, type ModuleBinaryMode} from './modes.js'
 import {
   currentPlatform, moduleName, type Platform, programFileName, releaseAssetName,
 } from './platform.js'
@@ -69,7 +69,7 @@ const DEFAULT_HTTP = {connectTimeoutMs: 15_000, idleTimeoutMs: 30_000, userAgent
 
 export async function resolveModuleBinary(req: ModuleBinaryRequest): Promise<ModuleBinary> {
   const source = (reason: string): ModuleBinary => ({kind: 'source', reason, label: `from source: ${reason}`})
-  if (req.mode === 'never') return source('module binaries are off (mode never)')
+  if (req.mode === 'never') return source(BINARIES_OFF)
   const platform = req.platform ?? currentPlatform()
   if (!platform) return source(`Go has no name for ${process.platform}/${process.arch}`)
   const ctx: Context = {
