@@ -14,51 +14,32 @@ import {
 } from '../support/cli.js'
 import {upstreamSchemaFiles} from '../support/protos.js'
 import {
-  createUpstream, makeTempDir, manifestYaml, removeTempDirs, TF_MODULE_REDIS, type Upstream,
+  createUpstream, makeTempDir, manifestYaml, removeTempDirs, TF_MODULE_REDIS,
 } from '../support/upstream.js'
 import {signalGroup, startGroup, stopWhen} from './process-group.js'
-import {cli, copyHome, credentialFiles} from './sandbox.js'
+import {cli, credentialFiles} from './sandbox.js'
 import {badInput, fault, tally} from './tally.js'
+import {TOFU, warmSuite} from './warm-suite.js'
 
-const TOFU = {'project-planton.org/provisioner': 'terraform'}
+function stateOf(sb: Sandbox, stack: string): string {
+  return readFileSync(path.join(sb.plantonHome, 'tofu', 'state', stack, 'terraform.tfstate'), 'utf8')
+}
 
 describe('faults: an outside review (manifest check, --set, saved plans, completion)', () => {
-  let u: Upstream
-  let warm: Sandbox
-  let files: string
+  const suite = warmSuite('pp-review-')
+  const {fresh, manifest} = suite
 
   before(async function () {
     this.timeout(120_000)
-    u = createUpstream({files: upstreamSchemaFiles})
-    files = makeTempDir('pp-review-')
-    warm = sandbox(u)
-    await cli(warm, ['staging', 'pull'], {expect: 0})
+    await suite.setUp()
   })
 
   after(() => removeTempDirs())
 
-  function fresh(): Sandbox {
-    const sb = sandbox(u)
-    copyHome(warm, sb)
-    return sb
-  }
-
-  function manifest(name: string, spec: Record<string, unknown>, opts: {kind?: string; file?: string} = {}): string {
-    const file = path.join(files, `${opts.file ?? name}.yaml`)
-    writeFileSync(file, manifestYaml({
-      labels: TOFU, name, kind: opts.kind, spec: {namespace: {value: 'ns'}, ...spec},
-    }))
-    return file
-  }
-
-  function stateOf(sb: Sandbox, stack: string): string {
-    return readFileSync(path.join(sb.plantonHome, 'tofu', 'state', stack, 'terraform.tfstate'), 'utf8')
-  }
-
   describe('the outcome cache of manifest checks', () => {
     it('a manifest with .inf is not taken for one with null (both are "null" in JSON)', async () => badInput(async () => {
       const sb = fresh()
-      const plain = path.join(files, 'mem.yaml')
+      const plain = path.join(suite.files, 'mem.yaml')
       const write = (value: string) => writeFileSync(plain, `${manifestYaml({labels: TOFU, spec: {namespace: {value: 'ns'}}})}`.replace('spec:\n', `spec:\n  maxMemoryBytes: ${value}\n`))
       write('null')
       await cli(sb, ['validate', '-f', plain], {expect: 0})
@@ -129,7 +110,7 @@ describe('faults: an outside review (manifest check, --set, saved plans, complet
     it('is not used for a manifest of another kind (the Redis module never runs a Postgres stack)', async () => fault(async () => {
       const sb = fresh()
       const checkout = path.join(makeTempDir('pp-checkout-'), 'project-planton')
-      execFileSync('git', ['clone', '-q', u.url, checkout], {env: {...process.env, GIT_CONFIG_NOSYSTEM: '1'}})
+      execFileSync('git', ['clone', '-q', suite.u.url, checkout], {env: {...process.env, GIT_CONFIG_NOSYSTEM: '1'}})
       const pg = manifest('pg-demo', {container: {replicas: 1}}, {kind: 'KubernetesPostgres'})
       const r = await cli(sb, ['plan', '-f', pg], {cwd: path.join(checkout, TF_MODULE_REDIS)})
       expect(r.stdout, r.stderr).to.not.match(/kind\s+=\s+"KubernetesRedis"/)

@@ -10,18 +10,12 @@ import {createServer, type Server} from 'node:http'
 import {type AddressInfo} from 'node:net'
 import path from 'node:path'
 
-import {type Sandbox, sandbox} from '../support/cli.js'
-import {upstreamSchemaFiles} from '../support/protos.js'
-import {
-  createUpstream, makeTempDir, manifestYaml, removeTempDirs, type Upstream,
-} from '../support/upstream.js'
-import {
-  type GroupCli, signalGroup, sleep, startGroup,
-} from './process-group.js'
-import {cli, copyHome} from './sandbox.js'
+import {type Sandbox} from '../support/cli.js'
+import {makeTempDir, manifestYaml, removeTempDirs} from '../support/upstream.js'
+import {signalGroup, sleep} from './process-group.js'
+import {cli} from './sandbox.js'
 import {badInput, fault} from './tally.js'
-
-const TOFU = {'project-planton.org/provisioner': 'terraform'}
+import {TOFU, warmSuite} from './warm-suite.js'
 
 /** A tofu KubernetesRedis manifest "redis-demo" as data. */
 function redisDoc(replicas: number): Record<string, unknown> {
@@ -34,45 +28,17 @@ function redisDoc(replicas: number): Record<string, unknown> {
 }
 
 describe('faults: a second outside review (saved plans, files read beside the manifest, --set, URLs)', () => {
-  let u: Upstream
-  let warm: Sandbox
-  let files: string
-  const running: GroupCli[] = []
+  const suite = warmSuite('pp-review2-')
+  const {fresh, manifest, start} = suite
 
   before(async function () {
     this.timeout(120_000)
-    u = createUpstream({files: upstreamSchemaFiles})
-    files = makeTempDir('pp-review2-')
-    warm = sandbox(u)
-    await cli(warm, ['staging', 'pull'], {expect: 0})
+    await suite.setUp()
   })
 
-  // A run that hangs fails its case by the test's timeout; it must not outlive the case.
-  afterEach(() => {
-    for (const p of running.splice(0)) if (!p.exited()) signalGroup(p, 'SIGKILL')
-  })
+  afterEach(() => suite.killLeftovers())
 
   after(() => removeTempDirs())
-
-  function fresh(): Sandbox {
-    const sb = sandbox(u)
-    copyHome(warm, sb)
-    return sb
-  }
-
-  function manifest(name: string, spec: Record<string, unknown>, opts: {kind?: string; file?: string} = {}): string {
-    const file = path.join(files, `${opts.file ?? name}.yaml`)
-    writeFileSync(file, manifestYaml({
-      labels: TOFU, name, kind: opts.kind, spec: {namespace: {value: 'ns'}, ...spec},
-    }))
-    return file
-  }
-
-  function start(args: string[], sb: Sandbox): GroupCli {
-    const p = startGroup(args, {env: sb.env})
-    running.push(p)
-    return p
-  }
 
   /** A saved plan of redis-demo (2 replicas) at a fresh path. */
   async function savedPlan(sb: Sandbox): Promise<{plan: string; record: string; file: string}> {
@@ -168,7 +134,7 @@ describe('faults: a second outside review (saved plans, files read beside the ma
       const sb = fresh()
       // One text, two readings: as a manifest (replicas 9, and a field "target" the kind does not
       // have) and as a stack input (its target: replicas 2).
-      const both = path.join(files, 'both.yaml')
+      const both = path.join(suite.files, 'both.yaml')
       writeFileSync(both, JSON.stringify({...redisDoc(9), target: redisDoc(2)}))
       await cli(sb, ['tofu', 'plan', '-i', both], {expect: 0})
       const r = await cli(sb, ['tofu', 'plan', '-f', both])
@@ -182,7 +148,7 @@ describe('faults: a second outside review (saved plans, files read beside the ma
   describe('terminal output', () => {
     it('validate does not print a manifest\'s control characters (escape sequences) raw', async () => fault(async () => {
       const sb = fresh()
-      const file = path.join(files, 'escapes.yaml')
+      const file = path.join(suite.files, 'escapes.yaml')
       // A name that sets the terminal's title and clears the screen when printed as it is.
       writeFileSync(file, manifestYaml({labels: TOFU, name: 'x\u001B]0;PWNED\u0007\u001B[2Jfake', spec: {namespace: {value: 'ns'}, container: {replicas: 1}}}))
       const r = await cli(sb, ['validate', '-f', file])

@@ -11,15 +11,10 @@ import {type AddressInfo} from 'node:net'
 import path from 'node:path'
 
 import {type Sandbox, sandbox} from '../support/cli.js'
-import {upstreamSchemaFiles} from '../support/protos.js'
-import {
-  createUpstream, makeTempDir, manifestYaml, removeTempDirs, type Upstream,
-} from '../support/upstream.js'
-import {type GroupCli, signalGroup, startGroup} from './process-group.js'
-import {cli, copyHome} from './sandbox.js'
+import {createUpstream, manifestYaml, removeTempDirs} from '../support/upstream.js'
+import {cli} from './sandbox.js'
 import {badInput, fault} from './tally.js'
-
-const TOFU = {'project-planton.org/provisioner': 'terraform'}
+import {TOFU, warmSuite} from './warm-suite.js'
 
 /** Puts a sparse file of 3 GiB (more than readFile takes) where the CLI keeps one of its records. */
 function hugeAt(sb: Sandbox, rel: string): void {
@@ -69,46 +64,26 @@ function filesHolding(dir: string, secret: string): string[] {
   return found
 }
 
+/** Puts a FIFO where the CLI keeps one of its records (no writer ever opens it). */
+function fifoAt(sb: Sandbox, rel: string): void {
+  const file = path.join(sb.plantonHome, rel)
+  mkdirSync(path.dirname(file), {recursive: true})
+  rmSync(file, {force: true})
+  execFileSync('mkfifo', [file])
+}
+
 describe('faults: a third outside review (records that are not files, staging clean, odd environment)', () => {
-  let u: Upstream
-  let warm: Sandbox
-  let files: string
-  const running: GroupCli[] = []
+  const suite = warmSuite('pp-review3-')
+  const {fresh, start} = suite
 
   before(async function () {
     this.timeout(120_000)
-    u = createUpstream({files: upstreamSchemaFiles})
-    files = makeTempDir('pp-review3-')
-    warm = sandbox(u)
-    await cli(warm, ['staging', 'pull'], {expect: 0})
+    await suite.setUp()
   })
 
-  // A command that hangs fails its case by the case's timeout; it must not outlive the case.
-  afterEach(() => {
-    for (const p of running.splice(0)) if (!p.exited()) signalGroup(p, 'SIGKILL')
-  })
+  afterEach(() => suite.killLeftovers())
 
   after(() => removeTempDirs())
-
-  function fresh(): Sandbox {
-    const sb = sandbox(u)
-    copyHome(warm, sb)
-    return sb
-  }
-
-  function start(args: string[], sb: Sandbox): GroupCli {
-    const p = startGroup(args, {env: sb.env})
-    running.push(p)
-    return p
-  }
-
-  /** Puts a FIFO where the CLI keeps one of its records (no writer ever opens it). */
-  function fifoAt(sb: Sandbox, rel: string): void {
-    const file = path.join(sb.plantonHome, rel)
-    mkdirSync(path.dirname(file), {recursive: true})
-    rmSync(file, {force: true})
-    execFileSync('mkfifo', [file])
-  }
 
   describe('a home whose records are FIFOs (a hang fails the case by its own timeout; no duration is asserted)', () => {
     // What must hold for each: the command reads only regular files as its records and finishes on
@@ -251,7 +226,7 @@ describe('faults: a third outside review (records that are not files, staging cl
       this.timeout(120_000)
       await fault(async () => {
         const sb = fresh()
-        const r = await cli(sb, ['tofu', 'plan', '-f', url], {env: {PROJECT_PLANTON_HTTP_TIMEOUT: '3000000'}, cwd: files})
+        const r = await cli(sb, ['tofu', 'plan', '-f', url], {env: {PROJECT_PLANTON_HTTP_TIMEOUT: '3000000'}, cwd: suite.files})
         // What must hold: a timeout longer than a timer can hold (2^31-1 ms, ~24.8 days) is capped
         // (or refused as an input error naming the variable); the server answers in milliseconds, so
         // the plan runs. Today setTimeout overflows to 1 ms: Node prints a TimeoutOverflowWarning and
@@ -264,7 +239,7 @@ describe('faults: a third outside review (records that are not files, staging cl
 
     it('a PROJECT_PLANTON_HTTP_TIMEOUT that is not a number of seconds ("2m") is an input error, not silently the default', async () => badInput(async () => {
       const sb = fresh()
-      const r = await cli(sb, ['tofu', 'plan', '-f', url], {env: {PROJECT_PLANTON_HTTP_TIMEOUT: '2m'}, cwd: files})
+      const r = await cli(sb, ['tofu', 'plan', '-f', url], {env: {PROJECT_PLANTON_HTTP_TIMEOUT: '2m'}, cwd: suite.files})
       // What must hold: as for PROJECT_PLANTON_STAGING and PROJECT_PLANTON_MODULE_BINARY, a value
       // the CLI cannot use is reported (exit 2, naming the variable) rather than replaced by the
       // default the user meant to change. Today "2m", "abc" and "-5" are ignored without a word.
