@@ -59,6 +59,19 @@ export async function readJsonRecord<T>(file: string, limit = MAX_RECORD_BYTES):
   }
 }
 
+/**
+ * A record's JSON, or undefined when there is none (missing, its folder gone) or it is not one
+ * (damaged, not JSON): what a reader that will write or compute it again wants.
+ */
+export async function readJsonRecordIfAny<T>(file: string, limit = MAX_RECORD_BYTES): Promise<T | undefined> {
+  try {
+    return await readJsonRecord<T>(file, limit)
+  } catch (error) {
+    if (error instanceof DamagedRecordError || ['ENOENT', 'ENOTDIR'].includes((error as NodeJS.ErrnoException).code ?? '')) return undefined
+    throw error
+  }
+}
+
 export async function exists(p: string): Promise<boolean> {
   try {
     await lstat(p)

@@ -18,7 +18,7 @@ import path from 'node:path'
 import type {CheckOutcome, CheckProblem, CheckRequest} from './check-outcome.js'
 
 import {pruneEntries, type PruneOptions} from './cache-policy.js'
-import {DamagedRecordError, readJsonRecord} from './fsutil.js'
+import {readJsonRecord, readJsonRecordIfAny} from './fsutil.js'
 import {isAlive} from './process.js'
 
 /** An outcome holds a checked manifest (at most 1 MiB as written) and what the tools get from it. */
@@ -68,14 +68,9 @@ type Stored = (Extract<CheckOutcome, {status: 'unavailable'}> | Omit<Extract<Che
 
 async function readOutcome(cacheDir: string, key: string): Promise<CheckOutcome | undefined> {
   const file = path.join(outcomesRoot(cacheDir), `${key}.json`)
-  let stored: Stored
-  try {
-    stored = await readJsonRecord<Stored>(file, MAX_OUTCOME_BYTES)
-  } catch (error) {
-    // Missing, or cut short by a crash, or not a record at all (then computed again and rewritten).
-    if (error instanceof DamagedRecordError || (error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
-    throw error
-  }
+  // Missing, or cut short by a crash, or not a record at all: computed again and rewritten.
+  const stored = await readJsonRecordIfAny<Stored>(file, MAX_OUTCOME_BYTES)
+  if (!stored) return undefined
 
   const now = new Date()
   if (stored.status === 'unavailable' && typeof stored.reason === 'string' && typeof stored.message === 'string') {

@@ -21,7 +21,7 @@ import type {BlobSource} from './blobs.js'
 import type {TreeEntry} from './git.js'
 
 import {pruneEntries, type PruneOptions} from './cache-policy.js'
-import {DamagedRecordError, readJsonRecord, removeInside} from './fsutil.js'
+import {readJsonRecordIfAny, removeInside} from './fsutil.js'
 import {exportEntries} from './materialise.js'
 import {isAlive} from './process.js'
 
@@ -193,12 +193,7 @@ const MAX_INDEX_BYTES = 64 * 1024 * 1024
 
 /** A snapshot's index; undefined when there is none or it is not one (cut short, damaged). */
 async function readIndex(dir: string): Promise<SnapshotIndex | undefined> {
-  try {
-    return await readJsonRecord<SnapshotIndex>(path.join(dir, 'index.json'), MAX_INDEX_BYTES)
-  } catch (error) {
-    if (error instanceof DamagedRecordError || ['ENOENT', 'ENOTDIR'].includes((error as NodeJS.ErrnoException).code ?? '')) return undefined
-    throw error
-  }
+  return readJsonRecordIfAny<SnapshotIndex>(path.join(dir, 'index.json'), MAX_INDEX_BYTES)
 }
 
 function ignoreMissing(error: NodeJS.ErrnoException): undefined {

@@ -23,7 +23,7 @@ import {BlobFetcher} from './blob-fetch.js'
 import {redactUrl} from './display.js'
 import {InvalidInputError, OfflineError, StagingError} from './errors.js'
 import {
-  DamagedRecordError, exists, formatBytes, readJsonRecord, removeInside, treeSize, writeFileAtomic,
+  exists, formatBytes, readJsonRecordIfAny, removeInside, treeSize, writeFileAtomic,
 } from './fsutil.js'
 import {removeGitLeftovers} from './git-leftovers.js'
 import {
@@ -150,12 +150,7 @@ export class Staging {
 
   /** The record of staging: undefined when there is none, or it is not one (cut short, damaged). */
   async readState(): Promise<StagingState | undefined> {
-    try {
-      return await readJsonRecord<StagingState>(this.paths.stateFile)
-    } catch (error) {
-      if (error instanceof DamagedRecordError || ['ENOENT', 'ENOTDIR'].includes((error as NodeJS.ErrnoException).code ?? '')) return undefined
-      throw error
-    }
+    return readJsonRecordIfAny<StagingState>(this.paths.stateFile)
   }
 
   /** Staging is complete when the clone was renamed into place and a version was recorded. */

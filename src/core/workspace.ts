@@ -13,7 +13,7 @@ import {
 import path from 'node:path'
 
 import {
-  DamagedRecordError, exists, readJsonRecord, removeInside, writeFileAtomic,
+  exists, readJsonRecord, readJsonRecordIfAny, removeInside, writeFileAtomic,
 } from './fsutil.js'
 import {isAlive} from './process.js'
 import {stackSlug} from './stack.js'
@@ -109,13 +109,9 @@ export type LeftoverWorkspace = {
 
 /** A workspace's record; undefined when there is none or it is not one (the folder is then not ours). */
 async function readRecord(dir: string): Promise<RunRecord | undefined> {
-  let record: Partial<RunRecord>
-  try {
-    record = await readJsonRecord<Partial<RunRecord>>(path.join(dir, RECORD))
-  } catch (error) {
-    if (error instanceof DamagedRecordError || ['EISDIR', 'ENOENT', 'ENOTDIR'].includes((error as NodeJS.ErrnoException).code ?? '')) return undefined
-    throw error
-  }
+  // run.json a folder is not a record either (readJsonRecordIfAny: damaged).
+  const record = await readJsonRecordIfAny<Partial<RunRecord>>(path.join(dir, RECORD))
+  if (!record) return undefined
 
   // Records of versions before the mark: a pid and a start time, in a folder under workspaces/.
   return typeof record.pid === 'number' && typeof record.startedAt === 'string' ? {...record, by: MARK} as RunRecord : undefined

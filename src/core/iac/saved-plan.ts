@@ -8,18 +8,18 @@
 import {randomBytes} from 'node:crypto'
 import {constants} from 'node:fs'
 import {
-  access, chmod, copyFile, readFile, realpath, rename, rm, stat, writeFile,
+  access, chmod, copyFile, realpath, rename, rm, stat, writeFile,
 } from 'node:fs/promises'
 import path from 'node:path'
 
 import type {ModuleSource} from '../prepare.js'
 
 import {InvalidInputError} from '../errors.js'
-import {isWithin} from '../fsutil.js'
+import {DamagedRecordError, isWithin, readJsonRecord} from '../fsutil.js'
 
 /** 2: the record holds the digest of the variables the plan was made with. */
 const FORMAT = 2
-/** A record is a few hundred bytes. */
+/** A plan's record is a few hundred bytes. */
 const MAX_RECORD_BYTES = 64 * 1024
 
 export type PlanRecord = {
@@ -52,27 +52,19 @@ export async function readPlanRecord(planFile: string): Promise<PlanRecord> {
   if (!(await stat(planFile).then(st => st.isFile(), () => false))) throw new InvalidInputError(`--plan ${planFile}: no such plan file`, {hint})
   const record = recordFile(planFile)
   const damaged = (why: string) => new InvalidInputError(`--plan ${planFile}: its record ${record} ${why}`, {hint: `Plan again. ${hint}`})
-  let text: string
+  let parsed: Partial<PlanRecord>
   try {
-    // Only a regular file of a record's size is read: a FIFO would wait for ever, a huge file fill memory.
-    const st = await stat(record)
-    if (!st.isFile()) throw damaged('is not a regular file')
-    if (st.size > MAX_RECORD_BYTES) throw damaged(`is ${st.size} bytes, not a record`)
-    text = await readFile(record, 'utf8')
+    // A record, as the home's are: a FIFO would wait for ever, a huge file fill memory.
+    parsed = await readJsonRecord<Partial<PlanRecord>>(record, MAX_RECORD_BYTES)
   } catch (error) {
+    if (error instanceof DamagedRecordError) throw damaged('is damaged')
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
     throw new InvalidInputError(`--plan ${planFile}: no record of what it was made from (${path.basename(record)} beside it)`, {hint})
   }
 
-  let parsed: Partial<PlanRecord> | undefined
-  try {
-    parsed = JSON.parse(text) as Partial<PlanRecord>
-  } catch (error) {
-    if (!(error instanceof SyntaxError)) throw error
-  }
-
-  if (parsed && typeof parsed.format === 'number' && parsed.format < FORMAT) throw damaged('was written by an earlier version of project-planton')
-  if (parsed?.format === FORMAT && typeof parsed.stack === 'string' && typeof parsed.variables === 'string') return parsed as PlanRecord
+  if (!parsed || typeof parsed !== 'object') throw damaged('is damaged')
+  if (typeof parsed.format === 'number' && parsed.format < FORMAT) throw damaged('was written by an earlier version of project-planton')
+  if (parsed.format === FORMAT && typeof parsed.stack === 'string' && typeof parsed.variables === 'string') return parsed as PlanRecord
   throw damaged('is damaged')
 }
 
